@@ -1,0 +1,5 @@
+import sys
+
+from inboxd.cli import main
+
+sys.exit(main())

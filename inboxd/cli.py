@@ -1,0 +1,224 @@
+"""The ``inboxd`` command.  The one place that turns an ``InboxdError`` into an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from inboxd import __version__, logs
+from inboxd.errors import InboxdError, JobNotFound
+from inboxd.models import Job, JobStatus
+from inboxd.settings import Settings, load_settings, public_view
+from inboxd.store import JobStore
+
+EX_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inboxd", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"inboxd {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="TOML config file (default: "
+        "$INBOXD_CONFIG, ./config/inboxd.toml, /etc/inboxd/inboxd.toml)",
+    )
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-format", choices=["auto", "console", "json"])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the daemon: watch the inbox and process folders")
+    run.add_argument(
+        "--demo-sample",
+        action="store_true",
+        help="on a tree's first start, drop a sample folder into the inbox",
+    )
+
+    process = sub.add_parser("process", help="process one folder in place, in the foreground")
+    process.add_argument("path", type=Path)
+
+    classify = sub.add_parser("classify", help="classify files (dry run: no store, no moves)")
+    classify.add_argument("files", type=Path, nargs="+")
+
+    jobs = sub.add_parser("jobs", help="list or show recorded jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION")
+    listing = jobs_sub.add_parser("list", help="most recent jobs first")
+    listing.add_argument("--status", choices=[s.value for s in JobStatus])
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    show = jobs_sub.add_parser("show", help="one job as JSON (an id or a unique prefix)")
+    show.add_argument("job_id")
+
+    retry = sub.add_parser("retry", help="move a failed job's folder back into the inbox")
+    retry.add_argument("job_id")
+
+    sub.add_parser("config", help="print the effective configuration (secrets masked)")
+    return parser  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "jobs" and args.jobs_command is None:
+        args.jobs_command, args.status, args.limit, args.json = "list", None, 20, False
+    try:
+        settings = load_settings(args.config)
+        _configure_logging(settings, args)
+        return int(COMMANDS[args.command](settings, args) or 0)
+    except InboxdError as exc:
+        print(f"inboxd: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EX_INTERRUPTED
+    except Exception as exc:  # the process boundary: one line, not a traceback
+        structlog.get_logger("inboxd").exception("inboxd.crashed")
+        print(f"inboxd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 70
+
+
+def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
+    key = settings.store.supabase_key
+    logs.configure(
+        level=args.log_level or settings.log_level,
+        fmt=args.log_format or settings.log_format,
+        secrets=[key.get_secret_value()] if key else [],
+    )
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.daemon import Daemon
+    from inboxd.demo import drop_sample
+    from inboxd.inbox.folders import prepare_tree
+
+    if args.demo_sample:
+        prepare_tree(settings.dirs())
+        sample = drop_sample(settings.dirs()["inbox"], settings.root)
+        if sample:
+            structlog.get_logger("inboxd").info("demo.sample_dropped", folder=str(sample))
+    Daemon(settings).run()
+    return 0
+
+
+def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.daemon import limits_from, make_store
+    from inboxd.documents.rules import load_rules
+    from inboxd.worker import Outcome, WorkContext, run_job
+
+    folder: Path = args.path
+    if not folder.is_dir():
+        raise InboxdError(f"not a folder: {folder}")
+    store = make_store(settings)
+    ctx = WorkContext(
+        store=store, rules=load_rules(settings.rules_path), limits=limits_from(settings),
+        done_dir=None, failed_dir=None, partial_failure=settings.partial_failure,
+        marker=settings.marker_file,
+        on_progress=_progress_printer() if sys.stderr.isatty() else None,
+    )  # fmt: skip
+    try:
+        job, outcome, _ = run_job(folder, ctx)
+    finally:
+        store.close()
+    _print_json(job.to_json())
+    return 0 if outcome is Outcome.DONE else 1
+
+
+def _progress_printer() -> Any:
+    def show(job: Job) -> None:
+        last = job.result.results[-1] if job.result and job.result.results else None
+        name = last.path if last else ""
+        end = "\n" if job.processed_files == job.total_files else ""
+        sys.stderr.write(f"\r\x1b[K[{job.processed_files}/{job.total_files}] {name}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.daemon import limits_from
+    from inboxd.documents.rules import load_rules
+    from inboxd.pipeline import process_file
+
+    rules, limits = load_rules(settings.rules_path), limits_from(settings)
+    failed = 0
+    for path in args.files:
+        result = process_file(path, path.name, rules, limits)
+        failed += result.error is not None
+        _print_json(result.model_dump(mode="json"))
+    return 1 if failed else 0
+
+
+def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.daemon import make_store
+
+    store = make_store(settings)
+    try:
+        if args.jobs_command == "show":
+            _print_json(_find_job(store, args.job_id).to_json())
+            return 0
+        status = JobStatus(args.status) if args.status else None
+        jobs = store.list(status, args.limit)
+    finally:
+        store.close()
+    if args.json:
+        for job in jobs:
+            print(json.dumps(job.to_json(), ensure_ascii=False))
+        return 0
+    print(f"{'JOB ID':36}  {'STATUS':10}  {'FILES':>7}  {'CREATED':19}  FOLDER")
+    for job in jobs:
+        files = f"{job.processed_files}/{job.total_files}"
+        created = job.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{job.job_id:36}  {job.status.value:10}  {files:>7}  {created:19}  {job.folder}")
+    if not jobs:
+        print("(no jobs yet)")
+    return 0
+
+
+def _find_job(store: JobStore, prefix: str) -> Job:
+    job: Job | None = store.get(prefix)
+    if job is not None:
+        return job
+    matches = [j for j in store.list(None, 100_000) if j.job_id.startswith(prefix)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise JobNotFound(f"job id prefix {prefix!r} is ambiguous ({len(matches)} jobs)")
+    raise JobNotFound(f"no job with id {prefix!r}")
+
+
+def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.daemon import make_store, retry_job
+
+    store = make_store(settings)
+    try:
+        job = _find_job(store, args.job_id)
+        target = retry_job(job, settings.dirs(), store)
+    finally:
+        store.close()
+    print(f"job {job.job_id} (attempt {job.attempt}) moved back to {target}")
+    return 0
+
+
+def cmd_config(settings: Settings, args: argparse.Namespace) -> int:
+    _print_json(public_view(settings))
+    return 0
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "process": cmd_process,
+    "classify": cmd_classify,
+    "jobs": cmd_jobs,
+    "retry": cmd_retry,
+    "config": cmd_config,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The composition root and life cycle: build the parts, recover, then watch and work.
+
+The loop waits for a watchdog hint or the rescan timer, lists the inbox (the truth),
+asks the settler which folders are ready, re-checks each right before claiming it, and
+runs the claimed folder's job.  Threads and signals live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import queue
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import structlog
+
+from inboxd.documents.extract import ExtractLimits
+from inboxd.documents.rules import load_rules
+from inboxd.errors import AlreadyRunning, ConfigError, JobNotFound
+from inboxd.inbox import folders
+from inboxd.inbox.scan import WRAP_PREFIX, Candidate, list_candidates, snapshot
+from inboxd.inbox.settle import Settler
+from inboxd.inbox.watch import choose_observer, start_watch
+from inboxd.models import Job, JobStatus, utcnow
+from inboxd.settings import Settings
+from inboxd.store import JobStore
+from inboxd.store.sqlite import SqliteStore
+from inboxd.worker import WorkContext, run_job
+
+log = structlog.get_logger("inboxd.daemon")
+LOCK_FILE = ".inboxd.lock"
+
+
+def make_store(settings: Settings) -> JobStore:
+    if settings.store.backend == "sqlite":
+        return SqliteStore(settings.db_path)
+    raise ConfigError("store.backend 'supabase' is not available in this version yet")
+
+
+def limits_from(settings: Settings) -> ExtractLimits:
+    return ExtractLimits(
+        max_bytes=settings.max_file_bytes,
+        head_pages=settings.head_pages,
+        tail_pages=settings.tail_pages,
+        max_chars=settings.max_chars,
+    )
+
+
+class Daemon:
+    """Watches the inbox and turns each ready folder into one job."""
+
+    def __init__(self, settings: Settings, store: JobStore | None = None) -> None:
+        self.settings = settings
+        self.dirs = settings.dirs()
+        self.hints: queue.Queue[str] = queue.Queue(maxsize=1)
+        self.stopping = threading.Event()
+        self.settler = Settler(settings.settle_seconds, settings.marker_file)
+        self.counts = {"done": 0, "failed": 0, "parked": 0}
+        self._store = store
+        self._lock_fd: int | None = None
+        self._observer: Any = None
+        self._observer_kind = "none"
+        self.ctx: WorkContext | None = None
+
+    # -- life cycle -----------------------------------------------------------------
+
+    def open(self) -> None:
+        """Validate everything and recover leftovers, before any inbox folder is touched."""
+        folders.prepare_tree(self.dirs)
+        rules = load_rules(self.settings.rules_path)
+        self._lock()
+        store = self._store or make_store(self.settings)
+        self._store = store
+        self.ctx = WorkContext(
+            store=store,
+            rules=rules,
+            limits=limits_from(self.settings),
+            done_dir=self.dirs["done"],
+            failed_dir=self.dirs["failed"],
+            partial_failure=self.settings.partial_failure,
+            marker=self.settings.marker_file,
+            stop=self.stopping,
+        )
+        self.recover()
+
+    def _lock(self) -> None:
+        """One daemon per tree: two would race for the same claims and names."""
+        fd = os.open(self.dirs["processing"] / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise AlreadyRunning(
+                f"another inboxd already works on {self.dirs['processing']}"
+            ) from None
+        self._lock_fd = fd
+
+    def recover(self) -> None:
+        """Finish half-wrapped loose files and resume every job left in processing/."""
+        for entry in sorted(self.dirs["inbox"].glob(f"{WRAP_PREFIX}*")):
+            if entry.is_dir() and not entry.is_symlink():
+                log.info("job.recovered", stage="wrap", folder=entry.name)
+                folders.finish_wrap(entry)
+        for folder in sorted(self.dirs["processing"].iterdir()):
+            if self.stopping.is_set():
+                return
+            if folder.name.startswith(".") or not folder.is_dir() or folder.is_symlink():
+                continue
+            log.info("job.recovered", stage="processing", folder=folder.name)
+            self._work(folder)
+
+    def run(self) -> None:
+        """Run until ``stop()`` (or SIGTERM/SIGINT in the main thread)."""
+        self._install_signals()
+        self.open()
+        self._observer = self._watch()
+        log.info(
+            "daemon.ready",
+            inbox=str(self.dirs["inbox"]),
+            done=str(self.dirs["done"]),
+            failed=str(self.dirs["failed"]),
+            observer=self._observer_kind,
+            settle_seconds=self.settings.settle_seconds,
+        )
+        try:
+            while not self.stopping.is_set():
+                wait = self.scan()
+                self._wait_for_hint(wait)
+        finally:
+            self.close()
+        log.info("daemon.stopped", **self.counts)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with contextlib.suppress(queue.Full):
+            self.hints.put_nowait("stop")
+
+    def close(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+        if self._store is not None:
+            self._store.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def drain(self) -> int:
+        """Process every folder that is ready now; returns how many jobs ran."""
+        if self.ctx is None:
+            self.open()
+        ran = 0
+        while not self.stopping.is_set():
+            before = sum(self.counts.values())
+            self.scan()
+            if sum(self.counts.values()) == before:
+                return ran
+            ran += sum(self.counts.values()) - before
+        return ran
+
+    # -- the loop -------------------------------------------------------------------
+
+    def scan(self) -> float:
+        """One pass over the inbox; returns seconds until a settling folder is due."""
+        now = time.monotonic()
+        try:
+            candidates = list_candidates(self.dirs["inbox"], self.settings.wrap_loose_files)
+        except OSError as exc:
+            log.error("inbox.unreadable", inbox=str(self.dirs["inbox"]), error=str(exc))
+            return self.settings.rescan_seconds
+        self.settler.retain({c.name for c in candidates})
+        due = self.settings.rescan_seconds
+        for candidate in candidates:
+            if self.stopping.is_set():
+                break
+            verdict = self.settler.observe(candidate.name, self._snapshot(candidate), now)
+            if verdict.ready:
+                self._claim_and_work(candidate)
+            elif verdict.wait_seconds is not None:
+                due = min(due, verdict.wait_seconds)
+        return due
+
+    def _snapshot(self, candidate: Candidate) -> Any:
+        return snapshot(candidate, self.settings.marker_file)
+
+    def _claim_and_work(self, candidate: Candidate) -> None:
+        # Re-check right before claiming: the folder may have changed since it was observed.
+        now = time.monotonic()
+        if not self.settler.observe(candidate.name, self._snapshot(candidate), now).ready:
+            return
+        self.settler.forget(candidate.name)
+        source = candidate.path
+        if candidate.loose_file:
+            source = folders.wrap_loose_file(candidate.path)
+            log.info("file.wrapped", file=candidate.name, folder=source.name)
+        claimed = folders.claim(source, self.dirs["processing"])
+        if claimed is None:
+            log.info("folder.vanished", folder=candidate.name)
+            return
+        log.info("job.claimed", folder=candidate.name, path=str(claimed))
+        self._work(claimed)
+
+    def _work(self, folder: Path) -> None:
+        assert self.ctx is not None
+        _job, outcome, _location = run_job(folder, self.ctx)
+        self.counts[str(outcome)] += 1
+
+    def _wait_for_hint(self, timeout: float) -> None:
+        with contextlib.suppress(queue.Empty):
+            self.hints.get(timeout=max(timeout, 0.05))
+
+    # -- watching and signals ---------------------------------------------------------
+
+    def _watch(self) -> Any:
+        kind = choose_observer(self.settings.observer, self.dirs["inbox"])
+        try:
+            observer = start_watch(self.dirs["inbox"], kind, self.settings.poll_seconds, self.hints)
+        except OSError as exc:  # inotify limit reached, or no inotify on this path
+            log.warning("watch.fallback", observer=kind, error=str(exc))
+            kind = "polling"
+            observer = start_watch(self.dirs["inbox"], kind, self.settings.poll_seconds, self.hints)
+        self._observer_kind = kind
+        return observer
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info("daemon.stopping", signal=signal.Signals(signum).name)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+
+def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
+    """Move a failed job's folder back into the inbox as the next attempt of the same job."""
+    folder = folders.find_job_folder(dirs["failed"], job.job_id)
+    if folder is None:
+        raise JobNotFound(f"job {job.job_id} has no folder in {dirs['failed']}")
+    state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
+    state["attempt"] = int(state.get("attempt", 1)) + 1
+    folders.write_state(folder, state)
+    target = folders.move_unique(folder, dirs["inbox"], job.job_id)
+    job.status, job.attempt, job.updated_at = JobStatus.PENDING, state["attempt"], utcnow()
+    job.finished_at = None
+    store.upsert(job)
+    log.info("job.retried", job_id=job.job_id, attempt=job.attempt, folder=target.name)
+    return target

@@ -1,0 +1,1 @@
+"""The inbox tree: listing, readiness, watching and every filesystem mutation."""

@@ -1,0 +1,169 @@
+"""Every filesystem mutation of the daemon.
+
+Claims and finishes are single renames on one filesystem, so a folder is always wholly in
+one place; results are written to a temporary name, fsynced and renamed; nothing here ever
+replaces an existing file or folder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from inboxd.errors import ConfigError, FolderError
+from inboxd.inbox.scan import RESULT_FILE, RESULT_TEMP, STATE_FILE, WRAP_PREFIX
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_renameat2 = getattr(_libc, "renameat2", None)
+
+
+def prepare_tree(dirs: dict[str, Path]) -> None:
+    """Create the four directories; refuse them unless they share one filesystem."""
+    devices: dict[int, str] = {}
+    for name, path in dirs.items():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            devices.setdefault(path.stat().st_dev, name)
+        except OSError as exc:
+            raise ConfigError(f"{name}_dir {path}: {exc.strerror or exc}") from None
+    if len(devices) > 1:
+        names = ", ".join(f"{n}_dir" for n in devices.values())
+        raise ConfigError(
+            f"{names} are on different filesystems; claims and finishes must be atomic renames"
+        )
+
+
+def rename_noreplace(src: Path, dst: Path) -> None:
+    """Rename src to dst, failing with FileExistsError if dst exists (never replacing)."""
+    if _renameat2 is not None:
+        rc = _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
+                        _RENAME_NOREPLACE)  # fmt: skip
+        if rc == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), str(src), None, str(dst))
+    # The filesystem (some network mounts) lacks RENAME_NOREPLACE: check, then rename.
+    # We are the only writer of processing/, done/ and failed/, so the window is ours.
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, "target exists", str(dst))
+    os.rename(src, dst)
+
+
+def move_unique(src: Path, dest_dir: Path, job_id: str | None = None) -> Path:
+    """Move src into dest_dir under its name, or a suffixed one if that name is taken."""
+    name = src.name
+    suffixes = [""] + ([f"-{job_id[:8]}", f"-{job_id}"] if job_id else [])
+    suffixes += [f"-{n}" for n in range(2, 1000)]
+    for suffix in suffixes:
+        target = dest_dir / f"{name}{suffix}"
+        try:
+            rename_noreplace(src, target)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise FolderError(f"cannot move {src} to {dest_dir}: {exc.strerror}") from exc
+        _fsync_dir(dest_dir)
+        return target
+    raise FolderError(f"no free name for {name} in {dest_dir}")
+
+
+def wrap_loose_file(path: Path) -> Path:
+    """Put a loose file into a folder named after it, in the same directory.
+
+    The file first moves into a hidden folder (which no scan treats as a job), which is then
+    renamed to the file's name: the result appears in one step.
+    """
+    wrap = path.parent / f"{WRAP_PREFIX}{path.name}"
+    wrap.mkdir(exist_ok=True)
+    rename_noreplace(path, wrap / path.name)
+    return finish_wrap(wrap)
+
+
+def finish_wrap(wrap: Path) -> Path:
+    """Rename a hidden wrap folder to the name it was made for (also used in recovery)."""
+    return publish_as(wrap, wrap.name.removeprefix(WRAP_PREFIX))
+
+
+def publish_as(staged: Path, name: str) -> Path:
+    """Rename a staged (hidden) folder to ``name`` in its directory, or ``name-N`` if taken."""
+    for suffix in ["", *[f"-{n}" for n in range(2, 1000)]]:
+        target = staged.parent / f"{name}{suffix}"
+        try:
+            rename_noreplace(staged, target)
+        except (FileExistsError, NotADirectoryError):
+            continue
+        return target
+    raise FolderError(f"no free name for {name} in {staged.parent}")
+
+
+def claim(folder: Path, processing_dir: Path) -> Path | None:
+    """Take a folder out of the inbox in one rename; None if it vanished meanwhile."""
+    try:
+        return move_unique(folder, processing_dir)
+    except FolderError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return None
+        raise
+
+
+def read_state(folder: Path) -> dict[str, Any] | None:
+    """The job state kept inside a claimed folder, or None if it has none (or it is torn)."""
+    try:
+        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("job_id"), str) else None
+
+
+def find_job_folder(directory: Path, job_id: str) -> Path | None:
+    """The folder directly under ``directory`` whose state file names ``job_id``."""
+    for folder in sorted(directory.iterdir()):
+        if folder.is_dir() and not folder.is_symlink():
+            state = read_state(folder)
+            if state is not None and state["job_id"] == job_id:
+                return folder
+    return None
+
+
+def write_state(folder: Path, state: dict[str, Any]) -> None:
+    _write_atomic(folder / STATE_FILE, folder / f"{STATE_FILE}.tmp", state)
+
+
+def write_result(folder: Path, result: dict[str, Any]) -> Path:
+    target = folder / RESULT_FILE
+    _write_atomic(target, folder / RESULT_TEMP, result)
+    return target
+
+
+def _write_atomic(target: Path, temp: Path, data: dict[str, Any]) -> None:
+    """Temp file, fsync, rename, fsync the directory: a reader sees old or new, never half."""
+    payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with open(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)  # our own file: replacing it is the point
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise FolderError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some network filesystems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,175 @@
+"""The authoritative listing of the inbox: candidate folders and their snapshots.
+
+Events are only hints; what this module reads from the directory is the truth.  Nothing
+here follows a symlink or opens a file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_FILE = ".inboxd-job.json"
+RESULT_FILE = "inboxd-result.json"
+RESULT_TEMP = ".inboxd-result.json.tmp"
+OWN_FILES = frozenset({STATE_FILE, RESULT_FILE, RESULT_TEMP})
+WRAP_PREFIX = ".inboxd-wrap-"
+
+# Still being written by a copier, a browser, an office suite or a sync client.
+PARTIAL_PATTERNS = ("*.part", "*.tmp", "*.crdownload", "~$*", ".~lock.*#")
+# Made by desktops and NAS boxes; never documents, never a reason to fail a job.
+JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+JUNK_DIRS = frozenset({"@eadir"})
+
+
+def is_junk(name: str, is_dir: bool = False) -> bool:
+    lowered = name.lower()
+    if is_dir:
+        return lowered in JUNK_DIRS
+    return lowered in JUNK_FILES or name.startswith("._")
+
+
+def is_partial(name: str) -> bool:
+    """Temporary or hidden names: their folder is not complete yet."""
+    return name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in PARTIAL_PATTERNS)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A direct entry of the inbox that may become a job."""
+
+    name: str
+    path: Path
+    loose_file: bool  # a single file dropped directly into the inbox
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Names, sizes and mtimes of everything under a candidate, at any depth."""
+
+    entries: frozenset[tuple[str, int, int, bool]]  # (relpath, size, mtime_ns, is_dir)
+    files: int  # regular files that are not the daemon's own
+    partial: tuple[str, ...]  # relpaths of temporary or hidden files
+    has_marker: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.files == 0
+
+
+def list_candidates(inbox: Path, wrap_loose_files: bool = True) -> list[Candidate]:
+    """Direct subfolders (and settled-able loose files) of the inbox, sorted by name."""
+    found = []
+    with os.scandir(inbox) as it:
+        for entry in it:
+            if is_partial(entry.name) or entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if not is_junk(entry.name, is_dir=True):
+                    found.append(Candidate(entry.name, Path(entry.path), False))
+            elif (
+                wrap_loose_files
+                and entry.is_file(follow_symlinks=False)
+                and not is_junk(entry.name)
+            ):
+                found.append(Candidate(entry.name, Path(entry.path), True))
+    return sorted(found, key=lambda c: c.name)
+
+
+def snapshot(candidate: Candidate, marker: str | None = None) -> Snapshot:
+    """Read the candidate's current state; a vanished candidate gives an empty snapshot."""
+    if candidate.loose_file:
+        try:
+            st = os.lstat(candidate.path)
+        except FileNotFoundError:
+            return Snapshot(frozenset(), 0, (), False)
+        entry = (candidate.name, st.st_size, st.st_mtime_ns, False)
+        return Snapshot(frozenset({entry}), 1, (), marker is None)
+    entries: set[tuple[str, int, int, bool]] = set()
+    files = 0
+    partial: list[str] = []
+    has_marker = False
+    for rel, st in walk(candidate.path):
+        is_dir = stat.S_ISDIR(st.st_mode)
+        entries.add((rel, st.st_size if not is_dir else 0, st.st_mtime_ns, is_dir))
+        name = rel.rsplit("/", 1)[-1]
+        if is_dir or rel in OWN_FILES:
+            continue
+        if marker is not None and rel == marker:
+            has_marker = True
+        elif is_partial(name) and not is_junk(name):
+            partial.append(rel)
+        else:
+            files += 1
+    return Snapshot(frozenset(entries), files, tuple(sorted(partial)), has_marker)
+
+
+def walk(root: Path) -> list[tuple[str, os.stat_result]]:
+    """Every entry under root as (relative posix path, lstat), sorted; junk dirs not entered.
+
+    Symlinks are reported (as links) but never followed; entries that vanish mid-walk are
+    skipped, the next scan sees the change.
+    """
+    out: list[tuple[str, os.stat_result]] = []
+    stack = [("", root)]
+    while stack:
+        prefix, directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            out.append((rel, st))
+            if stat.S_ISDIR(st.st_mode) and not is_junk(entry.name, is_dir=True):
+                stack.append((rel + "/", Path(entry.path)))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+@dataclass(frozen=True)
+class FolderContents:
+    """What a claimed folder holds: the documents to process and what is skipped."""
+
+    documents: list[tuple[str, Path]]  # (relative path, path), stable order
+    ignored: list[tuple[str, str]]  # (relative path, reason): junk, hidden, symlink, special
+
+
+def folder_contents(folder: Path, marker: str | None = None) -> FolderContents:
+    documents: list[tuple[str, Path]] = []
+    ignored: list[tuple[str, str]] = []
+    for rel, st in walk(folder):
+        name = rel.rsplit("/", 1)[-1]
+        if stat.S_ISDIR(st.st_mode):
+            if is_junk(name, is_dir=True):
+                ignored.append((rel + "/", "junk"))
+            continue
+        if rel in OWN_FILES or rel == marker:
+            continue
+        reason = _skip_reason(name, st.st_mode)
+        if reason:
+            ignored.append((rel, reason))
+        else:
+            documents.append((rel, folder / rel))
+    return FolderContents(documents, ignored)
+
+
+def _skip_reason(name: str, mode: int) -> str | None:
+    """Why a file is not a document, or None when it is one."""
+    if stat.S_ISLNK(mode):
+        return "symlink (not followed)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (never opened)"
+    if is_junk(name):
+        return "junk"
+    if name.startswith("."):
+        return "hidden"
+    return None

@@ -1,0 +1,183 @@
+"""Configuration: a TOML file plus ``INBOXD_*`` environment variables (nested with ``__``).
+
+Environment variables win over the file, the file over the defaults.  Unknown keys are
+errors, so a typo never silently falls back to a default.  Read only by the daemon and CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from inboxd.errors import ConfigError
+
+DEFAULT_CONFIG_PATHS = (Path("config/inboxd.toml"), Path("/etc/inboxd/inboxd.toml"))
+DEFAULT_ROOT = Path("var")
+DEFAULT_SETTLE_SECONDS = 5.0
+DEFAULT_RESCAN_SECONDS = 30.0
+DEFAULT_POLL_SECONDS = 2.0
+DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+DEFAULT_HEAD_PAGES = 5
+DEFAULT_TAIL_PAGES = 1
+DEFAULT_MAX_CHARS = 200_000
+DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
+DIR_NAMES = ("inbox", "processing", "done", "failed")
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["sqlite", "supabase"] = "sqlite"
+    # None: <root>/inboxd.db, beside the four directories.
+    sqlite_path: Path | None = None
+    supabase_url: str | None = None
+    supabase_key: SecretStr | None = None
+    timeout_seconds: float = Field(DEFAULT_STORE_TIMEOUT_SECONDS, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INBOXD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    root: Path = DEFAULT_ROOT
+    inbox_dir: Path | None = None
+    processing_dir: Path | None = None
+    done_dir: Path | None = None
+    failed_dir: Path | None = None
+
+    settle_seconds: float = Field(DEFAULT_SETTLE_SECONDS, ge=0)
+    rescan_seconds: float = Field(DEFAULT_RESCAN_SECONDS, gt=0)
+    observer: Literal["auto", "inotify", "polling"] = "auto"
+    poll_seconds: float = Field(DEFAULT_POLL_SECONDS, gt=0)
+    marker_file: str | None = None
+    wrap_loose_files: bool = True
+    partial_failure: Literal["failed", "done"] = "failed"
+
+    rules_path: Path | None = None
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, gt=0)
+    head_pages: int = Field(DEFAULT_HEAD_PAGES, ge=1)
+    tail_pages: int = Field(DEFAULT_TAIL_PAGES, ge=0)
+    max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0)
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "console", "json"] = "auto"
+
+    store: StoreSettings = StoreSettings()
+
+    @model_validator(mode="after")
+    def _fill_dirs(self) -> Settings:
+        for name in DIR_NAMES:
+            attr = f"{name}_dir"
+            if getattr(self, attr) is None:
+                setattr(self, attr, self.root / name)
+        _refuse_overlap(self.dirs())
+        if self.store.sqlite_path is None:
+            self.store.sqlite_path = self.root / "inboxd.db"
+        if self.marker_file is not None and ("/" in self.marker_file or not self.marker_file):
+            raise ValueError("marker_file must be a plain file name")
+        return self
+
+    def dirs(self) -> dict[str, Path]:
+        """The four directories by name, absolute."""
+        return {n: Path(getattr(self, f"{n}_dir")).absolute() for n in DIR_NAMES}
+
+    @property
+    def db_path(self) -> Path:
+        assert self.store.sqlite_path is not None  # filled by the validator
+        return self.store.sqlite_path.absolute()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+def _refuse_overlap(dirs: dict[str, Path]) -> None:
+    """Equal or nested directories would make a claimed folder reappear as a new job."""
+    resolved = {name: path.resolve() for name, path in dirs.items()}
+    names = list(resolved)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            pa, pb = resolved[a], resolved[b]
+            if pa == pb or pa.is_relative_to(pb) or pb.is_relative_to(pa):
+                raise ValueError(f"{a}_dir ({pa}) and {b}_dir ({pb}) overlap or nest")
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """The config file to read: ``--config``, ``$INBOXD_CONFIG`` or the first default found."""
+    if explicit is None and os.environ.get("INBOXD_CONFIG"):
+        explicit = Path(os.environ["INBOXD_CONFIG"])
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    return next((p for p in DEFAULT_CONFIG_PATHS if p.is_file()), None)
+
+
+def _apply_supabase_env(store: StoreSettings) -> None:
+    """Supabase's usual variable names fill what neither the file nor ``INBOXD_`` set."""
+    if store.supabase_url is None and os.environ.get("SUPABASE_URL"):
+        store.supabase_url = os.environ["SUPABASE_URL"]
+    if store.supabase_key is None and os.environ.get("SUPABASE_SERVICE_ROLE_KEY"):
+        store.supabase_key = SecretStr(os.environ["SUPABASE_SERVICE_ROLE_KEY"])
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from ``overrides``, the environment and the config file (highest first).
+
+    Raises ``ConfigError`` with one line per problem; secrets are never echoed.
+    """
+    path = find_config(config)
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    try:
+        settings: Settings = _FileSettings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    _apply_supabase_env(settings.store)
+    return settings
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = f" (config {path})" if path else ""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "settings"
+        parts.append(f"{loc}: {err['msg']}")
+    return "invalid configuration" + where + ": " + "; ".join(parts)
+
+
+def public_view(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as JSON-ready data, secrets masked."""
+    data: dict[str, Any] = settings.model_dump(mode="json")
+    data.update({f"{n}_dir": str(p) for n, p in settings.dirs().items()})
+    key = settings.store.supabase_key
+    data["store"]["supabase_key"] = "**********" if key is not None else None
+    return data

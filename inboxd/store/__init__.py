@@ -1,0 +1,23 @@
+"""Job stores: one ``JobStore`` seam, an embedded SQLite default and Supabase."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from inboxd.models import Job, JobStatus
+
+
+class JobStore(Protocol):
+    """Where jobs are recorded.  Every write is an idempotent upsert on the job id."""
+
+    def upsert(self, job: Job) -> None:
+        """Record the job's current state (create or replace by ``job_id``)."""
+
+    def get(self, job_id: str) -> Job | None:
+        """The job with this id, or None."""
+
+    def list(self, status: JobStatus | None = None, limit: int = 50) -> list[Job]:
+        """Most recently created jobs first, optionally of one status."""
+
+    def close(self) -> None:
+        """Release connections."""

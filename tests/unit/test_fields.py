@@ -1,0 +1,133 @@
+"""fields: invoice number, dates, totals, currency and IBAN from text."""
+
+from __future__ import annotations
+
+import pytest
+
+from inboxd.documents.fields import (
+    extract_fields,
+    find_iban,
+    find_invoice_number,
+    find_issue_date,
+    find_total,
+    iban_valid,
+    parse_amount,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1 234,56", "1234.56"),
+        ("1234.56", "1234.56"),
+        ("0,99", "0.99"),
+        ("-233,47", "-233.47"),
+        ("12", None),
+    ],
+)
+def test_parse_amount(raw: str, value: str | None) -> None:
+    """Both decimal conventions parse to the same decimal string."""
+    assert parse_amount(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "currency"),
+    [
+        ("Subtotal 100.00\nVAT 19.00\nTotal 119.00 EUR", "119.00", "EUR"),
+        ("Gesamtbetrag: 1.234,56 EUR\nNettobetrag 1.037,44 EUR", "1234.56", "EUR"),
+        ("Total 1,234.56\nAmount due: $ 1,000.00", "1000.00", "USD"),
+        ("Rechnungsbetrag € 99,90", "99.90", "EUR"),
+        ("Total VAT 19.00\nGrand total £ 119.00", "119.00", "GBP"),
+        ("Total\n42.00 CHF", "42.00", "CHF"),
+        ("Zwischensumme 10,00\nSumme 11,90 EUR", "11.90", "EUR"),
+    ],
+)
+def test_total_prefers_payable_lines(text: str, value: str, currency: str) -> None:
+    """The amount to pay wins over subtotals and tax lines, with its currency."""
+    found = find_total(text)
+    assert found is not None
+    total, cur = found
+    assert total["value"] == value and total["source"] == "text"
+    assert cur is not None and cur["value"] == currency
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Rechnungsdatum: 03.03.2026", "2026-03-03"),
+        ("Invoice date 2026-03-15", "2026-03-15"),
+        ("Date: 3 March 2026", "2026-03-03"),
+        ("Datum: 3. März 2026", "2026-03-03"),
+        ("Date: March 3, 2026", "2026-03-03"),
+        ("Date: 15/03/2026", "2026-03-15"),
+        ("Date: 03/15/2026", "2026-03-15"),
+        ("Date: 03/04/2026 total 5 EUR", "2026-04-03"),
+        ("Date: 03/04/2026 total $5", "2026-03-04"),
+        ("Date 03/04/2026", None),
+        ("le 3 mars 2026", "2026-03-03"),
+        ("no date here 99.99.2026", None),
+    ],
+)
+def test_issue_date(text: str, iso: str | None) -> None:
+    """Dates become ISO; ambiguous a/b/yyyy only with a currency hint of origin."""
+    found = find_issue_date(text)
+    assert (found["value"] if found else None) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Invoice number: INV-2026-0042", "INV-2026-0042"),
+        ("Rechnungsnummer: RE-2026-117", "RE-2026-117"),
+        ("Rechnungs-Nr. 4711", "4711"),
+        ("Invoice # 12345", "12345"),
+        ("Facture N° F20260023", "F20260023"),
+        ("Invoice number: see below", None),
+    ],
+)
+def test_invoice_number(text: str, number: str | None) -> None:
+    """The value after an invoice-number label, when it has a digit."""
+    found = find_invoice_number(text)
+    assert (found["value"] if found else None) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("IBAN: DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+        ("IBAN DE89370400440532013000 BIC COBADEFFXXX", "DE89370400440532013000"),
+        ("IBAN: GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
+        ("IBAN: DE89 3704 0044 0532 0130 01", None),
+        ("IBAN: DE00 0000 0000 0000 0000 00", None),
+    ],
+)
+def test_iban_is_checksum_validated(text: str, iban: str | None) -> None:
+    """Only IBANs that pass mod-97 are returned, without spaces."""
+    found = find_iban(text)
+    assert (found["value"] if found else None) == iban
+
+
+def test_iban_valid_rejects_wrong_length() -> None:
+    """A German IBAN must have 22 characters."""
+    assert iban_valid("DE89370400440532013000")
+    assert not iban_valid("DE8937040044053201300")
+
+
+def test_fields_have_value_source_and_snippet() -> None:
+    """Every field carries its value, source text and a snippet of at most 80 characters."""
+    text = (
+        "Rechnung\nRechnungsnummer: RE-1\nDatum: 03.03.2026\nGesamtbetrag: 12,00 EUR " + "x" * 100
+    )
+    fields = extract_fields(text, "invoice")
+    assert set(fields) == {"invoice_number", "issue_date", "total_amount", "currency"}
+    for field in fields.values():
+        assert set(field) == {"value", "source", "text"} and len(field["text"]) <= 80
+
+
+def test_letters_get_no_invoice_fields() -> None:
+    """Number and total are only looked for in commercial documents."""
+    text = "Dear Sir,\nInvoice number: 12345 as discussed.\nTotal 12.00 EUR"
+    assert "invoice_number" not in extract_fields(text, "letter")
+    assert "total_amount" not in extract_fields(text, "letter")

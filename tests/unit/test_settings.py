@@ -1,0 +1,59 @@
+"""Configuration: file, environment, validation and masking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inboxd.errors import ConfigError
+from inboxd.settings import load_settings, public_view
+
+
+def test_env_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """INBOXD_* variables (nested with __) win over the TOML file."""
+    config = tmp_path / "inboxd.toml"
+    config.write_text('root = "/srv/in"\nsettle_seconds = 9\n[store]\ntimeout_seconds = 3\n')
+    monkeypatch.setenv("INBOXD_SETTLE_SECONDS", "2.5")
+    monkeypatch.setenv("INBOXD_STORE__TIMEOUT_SECONDS", "4")
+    settings = load_settings(config)
+    assert settings.settle_seconds == 2.5 and settings.store.timeout_seconds == 4
+    assert settings.dirs()["inbox"] == Path("/srv/in/inbox")
+    assert settings.db_path == Path("/srv/in/inboxd.db")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("settle_secnds = 3\n", "settle_secnds: Extra inputs are not permitted"),
+        ("[store]\nbackend = 'mysql'\n", "store.backend"),
+        ("settle_seconds = -1\n", "settle_seconds"),
+        ('inbox_dir = "/x/in"\ndone_dir = "/x/in/done"\n', "overlap or nest"),
+        ('inbox_dir = "/x/a"\nfailed_dir = "/x/a"\n', "overlap or nest"),
+        ("root = [\n", "cannot read config"),
+    ],
+)
+def test_bad_configuration_is_one_line_error(tmp_path: Path, toml: str, message: str) -> None:
+    """Typos, bad values and overlapping directories are refused with a one-line reason."""
+    config = tmp_path / "inboxd.toml"
+    config.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(config)
+    assert message in err.value.message and "\n" not in err.value.message
+    assert err.value.exit_code == 78
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    """An explicit --config that does not exist is refused."""
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_secret_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Supabase key never appears in the printed configuration."""
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "super-secret-key")
+    settings = load_settings(None)
+    assert settings.store.supabase_key is not None
+    assert settings.store.supabase_key.get_secret_value() == "super-secret-key"
+    assert "super-secret-key" not in repr(public_view(settings))
+    assert "super-secret-key" not in repr(settings)
