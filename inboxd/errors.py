@@ -106,3 +106,9 @@ class AlreadyRunning(InboxdError):
     """Another inboxd already works on this tree."""
 
     exit_code = EX_UNAVAILABLE
+
+
+class NotRegularFile(DocumentError):
+    """Not a regular file (symlink, directory or device): never opened or followed."""
+
+    code = "not_regular"

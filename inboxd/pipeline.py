@@ -20,11 +20,10 @@ from inboxd.documents.fields import extract_fields
 from inboxd.documents.identify import HEAD_BYTES, identify, read_head
 from inboxd.documents.route import route
 from inboxd.documents.rules import UNKNOWN, Rules
-from inboxd.errors import DocumentError, UnreadableDocument
+from inboxd.errors import DocumentError, NotRegularFile, UnreadableDocument
 from inboxd.models import FileError, FileResult, Routing
 
 HASH_CHUNK_BYTES = 1024 * 1024  # 1 MiB: few syscalls, bounded memory
-NOT_REGULAR = "not_regular"
 INTERNAL = "internal"
 MAX_MESSAGE_CHARS = 300
 
@@ -63,8 +62,7 @@ def _process(path: Path, rules: Rules, limits: ExtractLimits, result: dict[str, 
         raise UnreadableDocument(f"cannot stat: {exc.strerror or exc}") from exc
     result["size"] = st.st_size
     if not stat.S_ISREG(st.st_mode):
-        _fail(result, NOT_REGULAR, "not a regular file (symlink, directory or device)")
-        return
+        raise NotRegularFile()
     if st.st_size <= limits.max_bytes:
         result["sha256"], head = _hash_and_head(path)
     else:  # hashing gigabytes of a file that extract will refuse anyway is waste

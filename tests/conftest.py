@@ -138,5 +138,8 @@ def rows(settings: Settings) -> list[Any]:
 
 @pytest.fixture
 def captured() -> Iterator[list[dict[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
+    """Structlog events as dicts, with the context (job_id, folder) merged in as in production."""
+    with structlog.testing.capture_logs(
+        processors=[structlog.contextvars.merge_contextvars]
+    ) as logs:
         yield logs
