@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("job_id")
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
+
+    db = sub.add_parser("db", help="the Supabase schema: print it or check it")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("schema", help="print the SQL that creates public.inbox_jobs")
+    db_sub.add_parser("check", help="check that the configured Supabase has the table")
     return parser  # fmt: skip
 
 
@@ -174,7 +179,24 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{job.job_id:36}  {job.status.value:10}  {files:>7}  {created:19}  {job.folder}")
     if not jobs:
         print("(no jobs yet)")
+    if settings.store.backend == "supabase":
+        _print_outbox(settings)
     return 0
+
+
+def _print_outbox(settings: Settings) -> None:
+    from inboxd.store.outbox import Outbox
+    from inboxd.store.sqlite import SqliteStore
+
+    local = SqliteStore(settings.db_path)
+    try:
+        waiting, parked = Outbox(local).counts()
+    finally:
+        local.close()
+    print(
+        f"writes waiting for Supabase: {waiting}"
+        + (f" ({parked} refused, see logs)" if parked else "")
+    )
 
 
 def _find_job(store: JobStore, prefix: str) -> Job:
@@ -202,6 +224,22 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from inboxd.store.supabase import SupabaseStore, schema_sql
+
+    if args.db_command == "schema":
+        print(schema_sql(), end="")
+        return 0
+    url, key = settings.store.require_supabase()
+    remote = SupabaseStore(url, key, settings.store.timeout_seconds)
+    try:
+        remote.check_schema()
+    finally:
+        remote.close()
+    print(f"ok: {url} has public.inbox_jobs with every column inboxd writes")
+    return 0
+
+
 def cmd_config(settings: Settings, args: argparse.Namespace) -> int:
     _print_json(public_view(settings))
     return 0
@@ -218,6 +256,7 @@ COMMANDS = {
     "jobs": cmd_jobs,
     "retry": cmd_retry,
     "config": cmd_config,
+    "db": cmd_db,
 }
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import structlog
 
 from inboxd.documents.extract import ExtractLimits
 from inboxd.documents.rules import load_rules
-from inboxd.errors import AlreadyRunning, ConfigError, JobNotFound
+from inboxd.errors import AlreadyRunning, JobNotFound
 from inboxd.inbox import folders
 from inboxd.inbox.scan import WRAP_PREFIX, Candidate, list_candidates, snapshot
 from inboxd.inbox.settle import Settler
@@ -38,9 +38,19 @@ LOCK_FILE = ".inboxd.lock"
 
 
 def make_store(settings: Settings) -> JobStore:
+    """The configured store; with Supabase, the local record plus the outbox to Supabase."""
+    local = SqliteStore(settings.db_path)
     if settings.store.backend == "sqlite":
-        return SqliteStore(settings.db_path)
-    raise ConfigError("store.backend 'supabase' is not available in this version yet")
+        return local
+    # Imported here: supabase-py takes half a second to import, the SQLite path needs none.
+    from inboxd.store.outbox import ReplicatedStore
+    from inboxd.store.supabase import SupabaseStore
+
+    url, key = settings.store.require_supabase()
+    remote = SupabaseStore(url, key, settings.store.timeout_seconds)
+    return ReplicatedStore(
+        local, remote, settings.store.progress_interval, settings.store.retry_max_seconds
+    )
 
 
 def limits_from(settings: Settings) -> ExtractLimits:
@@ -77,6 +87,7 @@ class Daemon:
         self._lock()
         store = self._store or make_store(self.settings)
         self._store = store
+        store.start()
         self.ctx = WorkContext(
             store=store,
             rules=rules,

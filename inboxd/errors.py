@@ -44,6 +44,10 @@ class StoreUnavailable(StoreError):
     """The job store cannot be reached."""
 
 
+class StoreRejected(StoreError):
+    """The job store refused the write (it will not succeed by retrying)."""
+
+
 class SchemaMissing(StoreError):
     """The job store's schema is missing or incomplete."""
 

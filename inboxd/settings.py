@@ -30,6 +30,8 @@ DEFAULT_HEAD_PAGES = 5
 DEFAULT_TAIL_PAGES = 1
 DEFAULT_MAX_CHARS = 200_000
 DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
+DEFAULT_PROGRESS_INTERVAL_SECONDS = 1.0
+DEFAULT_RETRY_MAX_SECONDS = 30.0
 DIR_NAMES = ("inbox", "processing", "done", "failed")
 
 
@@ -42,6 +44,28 @@ class StoreSettings(BaseModel):
     supabase_url: str | None = None
     supabase_key: SecretStr | None = None
     timeout_seconds: float = Field(DEFAULT_STORE_TIMEOUT_SECONDS, gt=0)
+    # At most one progress write per job per interval goes to Supabase, plus the final one.
+    progress_interval: float = Field(DEFAULT_PROGRESS_INTERVAL_SECONDS, ge=0)
+    # Longest wait between delivery attempts while Supabase is unreachable.
+    retry_max_seconds: float = Field(DEFAULT_RETRY_MAX_SECONDS, gt=0)
+
+    def require_supabase(self) -> tuple[str, str]:
+        """URL and key for the Supabase backend, or a ConfigError naming what is missing."""
+        missing = [
+            name
+            for name, value in (
+                ("supabase_url", self.supabase_url),
+                ("supabase_key", self.supabase_key),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "store.backend = 'supabase' needs "
+                + " and ".join(f"store.{m} (INBOXD_STORE__{m.upper()})" for m in missing)
+            )
+        assert self.supabase_url is not None and self.supabase_key is not None
+        return self.supabase_url.rstrip("/"), self.supabase_key.get_secret_value()
 
 
 class Settings(BaseSettings):

@@ -10,6 +10,9 @@ from inboxd.models import Job, JobStatus
 class JobStore(Protocol):
     """Where jobs are recorded.  Every write is an idempotent upsert on the job id."""
 
+    def start(self) -> None:
+        """Check the backend and begin background delivery (the daemon calls it once)."""
+
     def upsert(self, job: Job) -> None:
         """Record the job's current state (create or replace by ``job_id``)."""
 

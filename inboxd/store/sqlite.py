@@ -13,7 +13,7 @@ from inboxd.models import Job, JobStatus
 from inboxd.store import sql
 from inboxd.store.rows import JSON_COLUMNS, job_to_row, row_to_job
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the outbox table
 BUSY_TIMEOUT_SECONDS = 10.0  # the CLI reads while the daemon writes
 _Q = sql.queries("sqlite_queries.sql")
 
@@ -48,11 +48,18 @@ class SqliteStore:
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _run(self, query: str, params: dict[str, Any]) -> list[sqlite3.Row]:
+        return self.run(_Q[query], params)
+
+    def run(self, statement: str, params: dict[str, Any]) -> list[sqlite3.Row]:
+        """Execute one statement on this database (shared with the outbox)."""
         try:
             with self._lock:
-                return self._db.execute(_Q[query], params).fetchall()
+                return self._db.execute(statement, params).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"job database {self.path}: {exc}") from exc
+
+    def start(self) -> None:
+        """Nothing to start: the database was opened and migrated in the constructor."""
 
     def upsert(self, job: Job) -> None:
         row = job_to_row(job)

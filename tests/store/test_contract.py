@@ -11,11 +11,19 @@ import pytest
 from inboxd.models import FileResult, Job, JobResult, JobStatus
 from inboxd.store import JobStore
 from inboxd.store.sqlite import SqliteStore
+from inboxd.store.supabase import SupabaseStore
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "supabase"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
-    s = SqliteStore(tmp_path / "jobs.db")
+    """The same tests against the embedded store and a real local Supabase stack."""
+    s: JobStore
+    if request.param == "sqlite":
+        s = SqliteStore(tmp_path / "jobs.db")
+    else:
+        stack = request.getfixturevalue("clean_supabase")
+        s = SupabaseStore(stack.url, stack.service_key, timeout_seconds=5)
+    s.start()
     yield s
     s.close()
 

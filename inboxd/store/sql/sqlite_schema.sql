@@ -20,3 +20,17 @@ CREATE TABLE IF NOT EXISTS inbox_jobs (
 );
 CREATE INDEX IF NOT EXISTS inbox_jobs_status_created ON inbox_jobs (status, created_at);
 CREATE INDEX IF NOT EXISTS inbox_jobs_created ON inbox_jobs (created_at);
+
+-- Writes waiting for Supabase (schema version 2).  One entry per job: a newer state of the
+-- job replaces the waiting one (coalescing progress), keeping the job's place in the queue.
+CREATE TABLE IF NOT EXISTS outbox (
+    job_id       TEXT PRIMARY KEY,
+    seq          INTEGER NOT NULL,      -- delivery order: when the job first queued
+    version      INTEGER NOT NULL,      -- bumped by every newer state
+    row          TEXT NOT NULL,         -- the JSON row to upsert
+    final        INTEGER NOT NULL,      -- completed/failed: delivered without delay
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    parked       TEXT,                  -- why Supabase refused it for good, if it did
+    queued_at    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_seq ON outbox (seq);
