@@ -2,4 +2,5 @@ import sys
 
 from inboxd.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the parser processes re-import the main module
+    sys.exit(main())

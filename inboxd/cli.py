@@ -109,16 +109,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
-    from inboxd.daemon import limits_from, make_store
-    from inboxd.documents.rules import load_rules
+    from inboxd.daemon import make_pipeline, make_store
     from inboxd.worker import Outcome, WorkContext, run_job
 
     folder: Path = args.path
     if not folder.is_dir():
         raise InboxdError(f"not a folder: {folder}")
-    store = make_store(settings)
+    store, pipeline = make_store(settings), make_pipeline(settings)
     ctx = WorkContext(
-        store=store, rules=load_rules(settings.rules_path), limits=limits_from(settings),
+        store=store, process=pipeline.process,
         done_dir=None, failed_dir=None, partial_failure=settings.partial_failure,
         marker=settings.marker_file,
         on_progress=_progress_printer() if sys.stderr.isatty() else None,
@@ -126,6 +125,7 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
     try:
         job, outcome, _ = run_job(folder, ctx)
     finally:
+        pipeline.close()
         store.close()
     _print_json(job.to_json())
     return 0 if outcome is Outcome.DONE else 1
@@ -143,16 +143,17 @@ def _progress_printer() -> Any:
 
 
 def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
-    from inboxd.daemon import limits_from
-    from inboxd.documents.rules import load_rules
-    from inboxd.pipeline import process_file
+    from inboxd.daemon import make_pipeline
 
-    rules, limits = load_rules(settings.rules_path), limits_from(settings)
+    pipeline = make_pipeline(settings)
     failed = 0
-    for path in args.files:
-        result = process_file(path, path.name, rules, limits)
-        failed += result.error is not None
-        _print_json(result.model_dump(mode="json"))
+    try:
+        for path in args.files:
+            result = pipeline.process(path, path.name)
+            failed += result.error is not None
+            _print_json(result.model_dump(mode="json"))
+    finally:
+        pipeline.close()
     return 1 if failed else 0
 
 

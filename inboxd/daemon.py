@@ -23,18 +23,22 @@ import structlog
 from inboxd.documents.extract import ExtractLimits
 from inboxd.documents.rules import load_rules
 from inboxd.errors import AlreadyRunning, JobNotFound
+from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import WRAP_PREFIX, Candidate, list_candidates, snapshot
 from inboxd.inbox.settle import Settler
 from inboxd.inbox.watch import choose_observer, start_watch
+from inboxd.isolation import IsolatedPipeline
 from inboxd.models import Job, JobStatus, utcnow
 from inboxd.settings import Settings
 from inboxd.store import JobStore
 from inboxd.store.sqlite import SqliteStore
-from inboxd.worker import WorkContext, run_job
+from inboxd.worker import Outcome, WorkContext, run_job
 
 log = structlog.get_logger("inboxd.daemon")
 LOCK_FILE = ".inboxd.lock"
+STUCK_RETRY_SECONDS = 30.0
+STUCK_RETRY_MAX_SECONDS = 600.0
 
 
 def make_store(settings: Settings) -> JobStore:
@@ -53,12 +57,20 @@ def make_store(settings: Settings) -> JobStore:
     )
 
 
-def limits_from(settings: Settings) -> ExtractLimits:
-    return ExtractLimits(
+def make_pipeline(settings: Settings) -> IsolatedPipeline:
+    """Validated rules and limits, and the parser process that applies them per file."""
+    limits = ExtractLimits(
         max_bytes=settings.max_file_bytes,
         head_pages=settings.head_pages,
         tail_pages=settings.tail_pages,
         max_chars=settings.max_chars,
+    )
+    return IsolatedPipeline(
+        load_rules(settings.rules_path),
+        limits,
+        timeout=settings.file_timeout_seconds,
+        memory_mb=settings.file_memory_mb,
+        recycle_after=settings.worker_recycle_files,
     )
 
 
@@ -71,11 +83,13 @@ class Daemon:
         self.hints: queue.Queue[str] = queue.Queue(maxsize=1)
         self.stopping = threading.Event()
         self.settler = Settler(settings.settle_seconds, settings.marker_file)
-        self.counts = {"done": 0, "failed": 0, "parked": 0}
+        self.counts = {str(o): 0 for o in Outcome}
+        self._stuck: dict[Path, float] = {}  # folder in processing/ -> when to try again
         self._store = store
         self._lock_fd: int | None = None
         self._observer: Any = None
         self._observer_kind = "none"
+        self._pipeline: IsolatedPipeline | None = None
         self.ctx: WorkContext | None = None
 
     # -- life cycle -----------------------------------------------------------------
@@ -83,17 +97,18 @@ class Daemon:
     def open(self) -> None:
         """Validate everything and recover leftovers, before any inbox folder is touched."""
         folders.prepare_tree(self.dirs)
-        rules = load_rules(self.settings.rules_path)
+        self._pipeline = make_pipeline(self.settings)
         self._lock()
         store = self._store or make_store(self.settings)
         self._store = store
         store.start()
         self.ctx = WorkContext(
             store=store,
-            rules=rules,
-            limits=limits_from(self.settings),
+            process=self._pipeline.process,
             done_dir=self.dirs["done"],
             failed_dir=self.dirs["failed"],
+            inbox_dir=self.dirs["inbox"],
+            max_attempts=self.settings.max_attempts,
             partial_failure=self.settings.partial_failure,
             marker=self.settings.marker_file,
             stop=self.stopping,
@@ -113,18 +128,49 @@ class Daemon:
         self._lock_fd = fd
 
     def recover(self) -> None:
-        """Finish half-wrapped loose files and resume every job left in processing/."""
+        """The one recovery path: every leftover of an interrupted daemon is settled here.
+
+        Half-wrapped loose files get their folder; every folder in processing/ resumes under
+        its recorded job id (or only finishes its move, when its result is written); a job
+        row left unfinished whose folder already reached done/ or failed/ gets its final
+        state from the result JSON there; one whose folder is nowhere is marked failed.
+        """
         for entry in sorted(self.dirs["inbox"].glob(f"{WRAP_PREFIX}*")):
             if entry.is_dir() and not entry.is_symlink():
                 log.info("job.recovered", stage="wrap", folder=entry.name)
                 folders.finish_wrap(entry)
-        for folder in sorted(self.dirs["processing"].iterdir()):
+        resumed: set[str] = set()
+        for folder in folders.job_folders(self.dirs["processing"]):
             if self.stopping.is_set():
                 return
-            if folder.name.startswith(".") or not folder.is_dir() or folder.is_symlink():
-                continue
             log.info("job.recovered", stage="processing", folder=folder.name)
-            self._work(folder)
+            job = self._work(folder)
+            resumed.add(job.job_id)
+        self._reconcile_rows(resumed)
+
+    def _reconcile_rows(self, resumed: set[str]) -> None:
+        assert self.ctx is not None
+        store = self.ctx.store
+        waiting = {s["job_id"] for s in folders.states(self.dirs["inbox"])}
+        for status in (JobStatus.PROCESSING, JobStatus.PENDING):
+            for job in store.list(status, limit=100_000):
+                if job.job_id in resumed or job.job_id in waiting:
+                    continue
+                self._settle_row(job)
+
+    def _settle_row(self, job: Job) -> None:
+        assert self.ctx is not None
+        for place in ("done", "failed"):
+            folder = folders.find_job_folder(self.dirs[place], job.job_id, job.folder)
+            written = folders.read_result(folder) if folder else None
+            if written and written.get("job_id") == job.job_id:
+                log.info("job.recovered", stage="row", job_id=job.job_id, location=str(folder))
+                self.ctx.store.upsert(Job.from_json(written))
+                return
+        log.warning("job.recovered", stage="lost", job_id=job.job_id, folder=job.folder)
+        job.status, job.finished_at, job.updated_at = JobStatus.FAILED, utcnow(), utcnow()
+        job.error = "folder not found at start in processing/, done/, failed/ or the inbox"
+        self.ctx.store.upsert(job)
 
     def run(self) -> None:
         """Run until ``stop()`` (or SIGTERM/SIGINT in the main thread)."""
@@ -141,6 +187,7 @@ class Daemon:
         )
         try:
             while not self.stopping.is_set():
+                self._retry_stuck()
                 wait = self.scan()
                 self._wait_for_hint(wait)
         finally:
@@ -157,6 +204,8 @@ class Daemon:
             self._observer.stop()
             self._observer.join(timeout=5)
             self._observer = None
+        if self._pipeline is not None:
+            self._pipeline.close()
         if self._store is not None:
             self._store.close()
         if self._lock_fd is not None:
@@ -215,13 +264,31 @@ class Daemon:
         if claimed is None:
             log.info("folder.vanished", folder=candidate.name)
             return
+        failpoint("after_claim")
         log.info("job.claimed", folder=candidate.name, path=str(claimed))
         self._work(claimed)
 
-    def _work(self, folder: Path) -> None:
+    def _work(self, folder: Path) -> Job:
         assert self.ctx is not None
-        _job, outcome, _location = run_job(folder, self.ctx)
+        job, outcome, _location = run_job(folder, self.ctx)
         self.counts[str(outcome)] += 1
+        if outcome is Outcome.STUCK:
+            delay = min(STUCK_RETRY_MAX_SECONDS, STUCK_RETRY_SECONDS * 2.0 ** len(self._stuck))
+            self._stuck[folder] = time.monotonic() + delay
+        else:
+            self._stuck.pop(folder, None)
+        return job
+
+    def _retry_stuck(self) -> None:
+        """Folders the filesystem failed (disk full, share errors) are tried again later."""
+        now = time.monotonic()
+        for folder, when in list(self._stuck.items()):
+            if when <= now and not self.stopping.is_set():
+                if folder.is_dir():
+                    log.info("job.recovered", stage="retry", folder=folder.name)
+                    self._work(folder)
+                else:
+                    self._stuck.pop(folder, None)
 
     def _wait_for_hint(self, timeout: float) -> None:
         with contextlib.suppress(queue.Empty):
@@ -254,7 +321,7 @@ class Daemon:
 
 def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
     """Move a failed job's folder back into the inbox as the next attempt of the same job."""
-    folder = folders.find_job_folder(dirs["failed"], job.job_id)
+    folder = folders.find_job_folder(dirs["failed"], job.job_id, job.folder)
     if folder is None:
         raise JobNotFound(f"job {job.job_id} has no folder in {dirs['failed']}")
     state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}

@@ -29,6 +29,10 @@ DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 DEFAULT_HEAD_PAGES = 5
 DEFAULT_TAIL_PAGES = 1
 DEFAULT_MAX_CHARS = 200_000
+DEFAULT_FILE_TIMEOUT_SECONDS = 60.0
+DEFAULT_FILE_MEMORY_MB = 1024
+DEFAULT_WORKER_RECYCLE_FILES = 200
+DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
 DEFAULT_PROGRESS_INTERVAL_SECONDS = 1.0
 DEFAULT_RETRY_MAX_SECONDS = 30.0
@@ -95,6 +99,14 @@ class Settings(BaseSettings):
     head_pages: int = Field(DEFAULT_HEAD_PAGES, ge=1)
     tail_pages: int = Field(DEFAULT_TAIL_PAGES, ge=0)
     max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0)
+    # Each file is parsed in a worker process that these bound; a killed parse becomes the
+    # file's ``timeout`` or ``too_large`` error and the job carries on.
+    file_timeout_seconds: float = Field(DEFAULT_FILE_TIMEOUT_SECONDS, gt=0)
+    file_memory_mb: int = Field(DEFAULT_FILE_MEMORY_MB, ge=64)
+    worker_recycle_files: int = Field(DEFAULT_WORKER_RECYCLE_FILES, ge=1)
+    # A folder that keeps failing for environmental reasons (disk full, share errors) goes
+    # to failed/ after this many attempts instead of looping forever.
+    max_attempts: int = Field(DEFAULT_MAX_ATTEMPTS, ge=1)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "console", "json"] = "auto"

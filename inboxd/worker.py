@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -9,15 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import structlog
 
-from inboxd.documents.extract import ExtractLimits
-from inboxd.documents.rules import Rules
+from inboxd.errors import InboxdError
+from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import folder_contents
 from inboxd.models import FileInfo, FileResult, Job, JobResult, JobStatus, utcnow
-from inboxd.pipeline import process_file
 from inboxd.store import JobStore
 
 log = structlog.get_logger("inboxd.worker")
@@ -27,54 +28,69 @@ class Outcome(StrEnum):
     DONE = "done"
     FAILED = "failed"
     PARKED = "parked"  # stopped between files; resumes under the same job id
+    STUCK = "stuck"  # the filesystem failed even the failure path; tried again later
+    UNSETTLED = "unsettled"  # a file changed while read: back in the inbox to settle
+
+
+class FolderUnsettled(Exception):
+    """A file of the folder changed while it was being processed."""
 
 
 @dataclass
 class WorkContext:
     store: JobStore
-    rules: Rules
-    limits: ExtractLimits
+    # One file to its result; in the daemon, in a parser process with a timeout and a cap.
+    process: Callable[[Path, str], FileResult]
     done_dir: Path | None  # None: process in place, no move (``inboxd process``)
     failed_dir: Path | None
+    inbox_dir: Path | None = None
+    max_attempts: int = 5
     partial_failure: str = "failed"
     marker: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     on_progress: Callable[[Job], None] | None = None
 
 
-def job_for(folder: Path) -> Job:
-    """The job of a folder: the id in its state file, or a new one recorded there.
+def job_for(folder: Path) -> tuple[Job, dict[str, Any]]:
+    """The job of a folder and its state: the id in its state file, or a new one recorded there.
 
     Writing the id into the folder right after the claim is what lets a restarted daemon
-    (or ``inboxd retry``) resume the same job instead of creating a second row.
+    (or ``inboxd retry``) resume the same job instead of creating a second row.  Each run
+    is counted there too, so a folder that keeps failing (or keeps killing the daemon) is
+    given up after ``max_attempts`` instead of looping forever.
     """
-    state = folders.read_state(folder)
-    if state is None:
-        state = {
-            "job_id": str(uuid.uuid4()),
-            "folder": folder.name,
-            "attempt": 1,
-            "created_at": utcnow().isoformat(),
-        }
-        folders.write_state(folder, state)
-    return Job(
+    state = folders.read_state(folder) or {
+        "job_id": str(uuid.uuid4()),
+        "folder": folder.name,
+        "attempt": 1,
+        "created_at": utcnow().isoformat(),
+    }
+    state["runs"] = int(state.get("runs", 0)) + 1
+    folders.write_state(folder, state)
+    job = Job(
         job_id=state["job_id"],
         folder=state.get("folder") or folder.name,
         attempt=int(state.get("attempt", 1)),
         created_at=state.get("created_at") or utcnow(),
     )
+    return job, state
 
 
 def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
     """Process every document of a claimed folder; returns the job, outcome and location."""
-    job = job_for(folder)
+    job, state = job_for(folder)
     with structlog.contextvars.bound_contextvars(job_id=job.job_id, folder=job.folder):
         started = time.monotonic()
         # The job boundary, one of the three broad catches: one bad job never stops the
         # daemon.  If even failing the job fails (disk full, share gone), the folder stays
-        # in processing/ under its job id and is resumed at the next start.
+        # in processing/ under its job id and is tried again later (see ``max_attempts``).
         try:
-            return _run(folder, job, ctx, started)
+            if state["runs"] > ctx.max_attempts:
+                reason = f"given up after {ctx.max_attempts} attempts: {state.get('last_error')}"
+                return _fail_job(folder, job, ctx, reason, started)
+            return _resume_finished(folder, job, ctx, started) or _run(folder, job, ctx, started)
+        except FolderUnsettled as exc:
+            return _unsettle(folder, job, ctx, exc)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             log.exception("job.error", error=reason)
@@ -82,7 +98,41 @@ def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
             return _fail_job(folder, job, ctx, reason, started)
         except Exception as exc:
             log.exception("job.stuck", error=f"{type(exc).__name__}: {exc}")
-            return job, Outcome.PARKED, folder
+            _remember_error(folder, state, reason)
+            return job, Outcome.STUCK, folder
+
+
+def _remember_error(folder: Path, state: dict[str, Any], reason: str) -> None:
+    with contextlib.suppress(Exception):  # the filesystem just failed us; best effort
+        folders.write_state(folder, {**state, "last_error": reason})
+
+
+def _resume_finished(
+    folder: Path, job: Job, ctx: WorkContext, started: float
+) -> tuple[Job, Outcome, Path] | None:
+    """A result JSON already written for this job: only the move (and final row) are left."""
+    written = folders.read_result(folder)
+    if not written or written.get("job_id") != job.job_id:
+        return None
+    done = Job.from_json(written)
+    if not done.finished or done.attempt != job.attempt:
+        return None
+    log.info("job.recovered", stage="publish")
+    outcome = Outcome.FAILED if done.status is JobStatus.FAILED else Outcome.DONE
+    return _publish(folder, done, ctx, outcome, started)
+
+
+def _unsettle(
+    folder: Path, job: Job, ctx: WorkContext, exc: FolderUnsettled
+) -> tuple[Job, Outcome, Path]:
+    """A file changed while it was read: the folder was not complete; back to waiting."""
+    log.warning("job.unsettled", reason=str(exc))
+    if ctx.inbox_dir is None:
+        raise InboxdError(f"{exc}: the folder is still being written") from None
+    location = folders.move_unique(folder, ctx.inbox_dir, job.job_id)
+    job.status, job.updated_at = JobStatus.PENDING, utcnow()
+    ctx.store.upsert(job)
+    return job, Outcome.UNSETTLED, location
 
 
 def _run(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[Job, Outcome, Path]:
@@ -97,13 +147,24 @@ def _run(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[Job,
     job.result = JobResult(ignored=[{"path": p, "reason": r} for p, r in contents.ignored])
     job.error = None
     ctx.store.upsert(job)
+    failpoint("after_row_insert")
     log.info("job.started", total_files=job.total_files, attempt=job.attempt)
     for index, (rel, path) in enumerate(contents.documents):
         if ctx.stop.is_set():
             log.info("job.parked", processed_files=job.processed_files)
             return job, Outcome.PARKED, folder
-        _record(job, index, process_file(path, rel, ctx.rules, ctx.limits))
+        before = _fingerprint(path)
+        result = ctx.process(path, rel)
+        if _fingerprint(path) != before:
+            raise FolderUnsettled(f"{rel} changed while it was being read")
+        log.info(
+            "file.classified", path=rel, kind=result.kind, doc_type=result.doc_type,
+            confidence=result.confidence, routing=str(result.routing),
+            error=result.error.code if result.error else None,
+        )  # fmt: skip
+        _record(job, index, result)
         ctx.store.upsert(job)
+        failpoint("mid_file")
         if ctx.on_progress:
             ctx.on_progress(job)
     if not contents.documents:
@@ -147,9 +208,20 @@ def _complete(
     job.finished_at = job.updated_at = utcnow()
     if job.status is JobStatus.COMPLETED:
         job.progress = 100
+    # The result JSON is the record of intent for the move: a daemon that dies after this
+    # line finds it at start and only moves the folder (``_resume_finished``).
     folders.write_result(folder, job.to_json())
+    failpoint("after_result")
+    return _publish(folder, job, ctx, outcome, started)
+
+
+def _publish(
+    folder: Path, job: Job, ctx: WorkContext, outcome: Outcome, started: float
+) -> tuple[Job, Outcome, Path]:
+    """The rename into done/ or failed/ (the commit point), then the final row."""
     dest_dir = ctx.failed_dir if outcome is Outcome.FAILED else ctx.done_dir
     location = folder if dest_dir is None else folders.move_unique(folder, dest_dir, job.job_id)
+    failpoint("mid_move")
     ctx.store.upsert(job)
     log.info(
         "job.finished",
@@ -162,6 +234,14 @@ def _complete(
         error=job.error,
     )
     return job, outcome, location
+
+
+def _fingerprint(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _size(path: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import glob
 import json
 import os
 from pathlib import Path
@@ -123,14 +124,42 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("job_id"), str) else None
 
 
-def find_job_folder(directory: Path, job_id: str) -> Path | None:
-    """The folder directly under ``directory`` whose state file names ``job_id``."""
-    for folder in sorted(directory.iterdir()):
+def job_folders(directory: Path) -> list[Path]:
+    """Visible real folders directly under ``directory``, sorted."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+    )
+
+
+def states(directory: Path) -> list[dict[str, Any]]:
+    """The state of every job folder directly under ``directory`` that has one."""
+    return [s for s in map(read_state, job_folders(directory)) if s is not None]
+
+
+def find_job_folder(directory: Path, job_id: str, name: str | None = None) -> Path | None:
+    """The folder under ``directory`` whose state file names ``job_id``.
+
+    With ``name`` (the folder's original name) only that name and its suffixed variants
+    are looked at, not the whole of a large done/.
+    """
+    pattern = f"{glob.escape(name)}*" if name else "*"
+    for folder in sorted(directory.glob(pattern)):
         if folder.is_dir() and not folder.is_symlink():
             state = read_state(folder)
             if state is not None and state["job_id"] == job_id:
                 return folder
     return None
+
+
+def read_result(folder: Path) -> dict[str, Any] | None:
+    """The result JSON in a folder, or None if absent or unreadable."""
+    try:
+        data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def write_state(folder: Path, state: dict[str, Any]) -> None:
