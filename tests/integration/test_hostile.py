@@ -1,0 +1,86 @@
+"""Hostile and changing files: a killed parse is that file's error; the daemon goes on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inboxd.daemon import Daemon
+from inboxd.settings import Settings
+from tests.conftest import result_of, rows, wait_for
+from tests.hostile import balloon_pdf, slow_pdf
+from tests.pdfgen import invoice_pdf
+
+
+def by_path(folder: Path) -> dict[str, Any]:
+    return {r["path"]: r for r in result_of(folder)["result"]["results"]}
+
+
+@pytest.mark.slow
+def test_runaway_parse_is_stopped(make_settings: Callable[..., Settings]) -> None:
+    """A PDF that keeps the parser busy past the time limit gets ``timeout``; others pass."""
+    settings = make_settings(file_timeout_seconds=1.5)
+    inbox = settings.dirs()["inbox"]
+    (inbox / "mixed").mkdir(parents=True)
+    slow_pdf(inbox / "mixed" / "slow.pdf")
+    invoice_pdf(inbox / "mixed" / "zz-invoice.pdf")
+    (inbox / "next").mkdir()
+    invoice_pdf(inbox / "next" / "invoice.pdf")
+    daemon = Daemon(settings)
+    daemon.open()
+    assert daemon.drain() == 2
+    daemon.close()
+    files = by_path(settings.dirs()["failed"] / "mixed")
+    assert files["slow.pdf"]["error"]["code"] == "timeout"
+    assert "1.5 s" in files["slow.pdf"]["error"]["message"]
+    assert files["zz-invoice.pdf"]["doc_type"] == "invoice"
+    assert result_of(settings.dirs()["done"] / "next")["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_memory_bomb_is_capped(make_settings: Callable[..., Settings]) -> None:
+    """A small PDF that inflates past the memory cap gets ``too_large``; the job goes on."""
+    settings = make_settings(file_memory_mb=200, file_timeout_seconds=30)
+    folder = settings.dirs()["inbox"] / "bomb"
+    folder.mkdir(parents=True)
+    balloon_pdf(folder / "bomb.pdf", megabytes=60)
+    invoice_pdf(folder / "invoice.pdf")
+    daemon = Daemon(settings)
+    daemon.open()
+    daemon.drain()
+    daemon.close()
+    files = by_path(settings.dirs()["failed"] / "bomb")
+    assert files["bomb.pdf"]["error"]["code"] == "too_large"
+    assert "200 MiB" in files["bomb.pdf"]["error"]["message"]
+    assert files["invoice.pdf"]["error"] is None
+
+
+@pytest.mark.slow
+def test_file_changing_while_read_sends_folder_back(
+    make_settings: Callable[..., Settings], start_daemon: Callable[..., Any]
+) -> None:
+    """A file rewritten while it is parsed means the folder was not ready: it waits again."""
+    settings = make_settings(file_timeout_seconds=2)
+    inbox = settings.dirs()["inbox"]
+    staging = inbox / ".scan"
+    staging.mkdir(parents=True)
+    slow_pdf(staging / "scan.pdf")
+    staging.rename(inbox / "scan")
+    running = start_daemon(settings)
+    processing = settings.dirs()["processing"] / "scan" / "scan.pdf"
+    wait_for(lambda: processing.exists(), what="claimed")
+    with processing.open("ab") as f:  # the scanner appends a page
+        f.write(b"\n% one more page\n")
+    done = settings.dirs()["failed"] / "scan"
+    wait_for(lambda: (done / "inboxd-result.json").exists(), timeout=30, what="second run")
+    running.stop()
+    result = result_of(done)
+    [row] = rows(settings)
+    assert row.job_id == result["job_id"]  # the same job, not a second one
+    events = running.daemon.counts
+    assert events["unsettled"] == 1 and events["failed"] == 1
+    assert os.path.getsize(done / "scan.pdf") > 0
