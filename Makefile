@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean help supabase-deps
+.PHONY: run test lint unit bench clean help supabase-deps systemd-deps
 
 help:
 	@echo "make run    set up and start inboxd on a demo inbox under ./var (Ctrl-C stops)"
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check inboxd tests benchmarks
 	$(BIN)/mypy
 
-test: lint supabase-deps
+test: lint supabase-deps systemd-deps
 	$(BIN)/pytest
 
 # The local Supabase-like stack the store tests start (tests/supabase_stack.py): PostgreSQL 15
@@ -72,3 +72,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+# systemd-analyze checks the units in the tests.
+systemd-deps:
+	@command -v systemd-analyze >/dev/null 2>&1 || { echo "installing systemd (apt)"; \
+		$(call apt_install,systemd); }

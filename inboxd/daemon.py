@@ -30,6 +30,7 @@ from inboxd.inbox.settle import Settler
 from inboxd.inbox.watch import choose_observer, start_watch
 from inboxd.isolation import IsolatedPipeline
 from inboxd.models import Job, JobStatus, utcnow
+from inboxd.notify import Notifier
 from inboxd.settings import Settings
 from inboxd.store import JobStore
 from inboxd.store.sqlite import SqliteStore
@@ -38,6 +39,7 @@ from inboxd.worker import Outcome, WorkContext, run_job
 log = structlog.get_logger("inboxd.daemon")
 LOCK_FILE = ".inboxd.lock"
 STUCK_RETRY_SECONDS = 30.0
+INBOX_RETRY_SECONDS = 5.0
 STUCK_RETRY_MAX_SECONDS = 600.0
 
 
@@ -85,6 +87,10 @@ class Daemon:
         self.settler = Settler(settings.settle_seconds, settings.marker_file)
         self.counts = {str(o): 0 for o in Outcome}
         self._stuck: dict[Path, float] = {}  # folder in processing/ -> when to try again
+        self._recovered = False
+        self._waiting = 0  # candidates seen in the inbox by the last scan
+        self.healthy = True
+        self.notifier = Notifier()
         self._store = store
         self._lock_fd: int | None = None
         self._observer: Any = None
@@ -95,7 +101,7 @@ class Daemon:
     # -- life cycle -----------------------------------------------------------------
 
     def open(self) -> None:
-        """Validate everything and recover leftovers, before any inbox folder is touched."""
+        """Validate everything and take the tree, before any inbox folder is touched."""
         folders.prepare_tree(self.dirs)
         self._pipeline = make_pipeline(self.settings)
         self._lock()
@@ -112,8 +118,8 @@ class Daemon:
             partial_failure=self.settings.partial_failure,
             marker=self.settings.marker_file,
             stop=self.stopping,
+            on_progress=self._on_progress,
         )
-        self.recover()
 
     def _lock(self) -> None:
         """One daemon per tree: two would race for the same claims and names."""
@@ -139,6 +145,7 @@ class Daemon:
             if entry.is_dir() and not entry.is_symlink():
                 log.info("job.recovered", stage="wrap", folder=entry.name)
                 folders.finish_wrap(entry)
+        self._recovered = True
         resumed: set[str] = set()
         for folder in folders.job_folders(self.dirs["processing"]):
             if self.stopping.is_set():
@@ -185,14 +192,40 @@ class Daemon:
             observer=self._observer_kind,
             settle_seconds=self.settings.settle_seconds,
         )
+        # Ready once configuration, store (or its outbox) and watch are set up: recovering
+        # leftovers and draining the backlog are work, not start-up.
+        self.notifier.ready(self._status())
         try:
+            self.recover()
             while not self.stopping.is_set():
                 self._retry_stuck()
                 wait = self.scan()
+                self._check_watch()
+                self.notifier.watchdog()
+                self.notifier.status(self._status())
                 self._wait_for_hint(wait)
         finally:
+            self.notifier.stopping()
             self.close()
         log.info("daemon.stopped", **self.counts)
+
+    def _status(self, current: str | None = None) -> str:
+        waiting = 0 if self._store is None else self._store.backlog()
+        parts = [
+            f"inbox {self._waiting}",
+            f"processing {current or 0}",
+            f"done {self.counts['done']}",
+            f"failed {self.counts['failed']}",
+            f"writes waiting {waiting}",
+        ]
+        if not self.healthy:
+            parts.insert(0, "UNHEALTHY: inbox unreadable")
+        return ", ".join(parts)
+
+    def _on_progress(self, job: Job) -> None:
+        """Each finished file is progress: keeps the watchdog fed during long jobs."""
+        self.notifier.watchdog()
+        self.notifier.status(self._status(f"{job.folder} {job.processed_files}/{job.total_files}"))
 
     def stop(self) -> None:
         self.stopping.set()
@@ -216,6 +249,8 @@ class Daemon:
         """Process every folder that is ready now; returns how many jobs ran."""
         if self.ctx is None:
             self.open()
+        if not self._recovered:
+            self.recover()
         ran = 0
         while not self.stopping.is_set():
             before = sum(self.counts.values())
@@ -233,8 +268,16 @@ class Daemon:
         try:
             candidates = list_candidates(self.dirs["inbox"], self.settings.wrap_loose_files)
         except OSError as exc:
-            log.error("inbox.unreadable", inbox=str(self.dirs["inbox"]), error=str(exc))
-            return self.settings.rescan_seconds
+            # An unmounted share looks like an empty or missing inbox: never read that as
+            # "every job vanished". Keep retrying; resume when the path is back.
+            if self.healthy:
+                log.error("inbox.unreadable", inbox=str(self.dirs["inbox"]), error=str(exc))
+            self.healthy = False
+            return min(self.settings.rescan_seconds, INBOX_RETRY_SECONDS)
+        if not self.healthy:
+            log.info("inbox.readable", inbox=str(self.dirs["inbox"]))
+            self.healthy = True
+        self._waiting = len(candidates)
         self.settler.retain({c.name for c in candidates})
         due = self.settings.rescan_seconds
         for candidate in candidates:
@@ -306,6 +349,21 @@ class Daemon:
             observer = start_watch(self.dirs["inbox"], kind, self.settings.poll_seconds, self.hints)
         self._observer_kind = kind
         return observer
+
+    def _check_watch(self) -> None:
+        """A watch that died (inotify limit, unmounted path) falls back to polling."""
+        if self._observer is not None and not self._observer.is_alive():
+            log.warning("watch.died", observer=self._observer_kind)
+            with contextlib.suppress(Exception):
+                self._observer.stop()
+            try:
+                self._observer = start_watch(
+                    self.dirs["inbox"], "polling", self.settings.poll_seconds, self.hints
+                )
+                self._observer_kind = "polling"
+            except OSError as exc:  # the inbox is gone for now; the rescan timer carries on
+                log.warning("watch.unavailable", error=str(exc))
+                self._observer = None
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():

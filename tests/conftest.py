@@ -20,15 +20,21 @@ from inboxd.store.sqlite import SqliteStore
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    """Poll ``condition`` until it is truthy; fail the test after ``timeout`` seconds."""
+def wait_for(
+    condition: Callable[[], Any], timeout: float = 20.0, what: str | Callable[[], str] = ""
+) -> Any:
+    """Poll ``condition`` until it is truthy; fail the test after ``timeout`` seconds.
+
+    ``what`` names what is awaited; a callable is asked only on failure (e.g. for a log).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+    described = what() if callable(what) else what
+    raise AssertionError(f"timed out after {timeout}s waiting for {described or condition}")
 
 
 def result_of(folder: Path) -> dict[str, Any]:

@@ -22,5 +22,8 @@ class JobStore(Protocol):
     def list(self, status: JobStatus | None = None, limit: int = 50) -> list[Job]:
         """Most recently created jobs first, optionally of one status."""
 
+    def backlog(self) -> int:
+        """Writes accepted but not yet delivered to the backend (0 when writes are direct)."""
+
     def close(self) -> None:
         """Release connections."""

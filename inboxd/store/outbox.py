@@ -209,6 +209,9 @@ class ReplicatedStore:
     def list(self, status: JobStatus | None = None, limit: int = 50) -> list[Job]:
         return self.local.list(status, limit)
 
+    def backlog(self) -> int:
+        return self.outbox.counts()[0]
+
     def close(self) -> None:
         self.replicator.stop()
         self.remote.close()

@@ -79,6 +79,9 @@ class SqliteStore:
             rows = self._run("list_by_status", {"status": str(status), "limit": limit})
         return [_job(r) for r in rows]
 
+    def backlog(self) -> int:
+        return 0
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -143,5 +143,8 @@ class SupabaseStore:
         query = self._client.table(TABLE).select(column).limit(0)
         self._call(f"check {column}", query.retry(False).execute)
 
+    def backlog(self) -> int:
+        return 0
+
     def close(self) -> None:
         self._http.close()

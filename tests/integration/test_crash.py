@@ -66,18 +66,20 @@ def check_invariants(root: Path, originals: dict[str, dict[str, str]]) -> None:
 def test_sigkill_at_each_point_then_restart(tmp_path: Path, point: str) -> None:
     """Killed at any point of a job, a restarted daemon ends in one folder, one row, no loss."""
     root = tmp_path / "tree"
-    crashing = subprocess.Popen([INBOXD, "run"], env=env_for(root, point),
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+    log = (tmp_path / "daemon.log").open("w")
+    crashing = subprocess.Popen([INBOXD, "run"], env=env_for(root, point), stderr=log)
     wait_for(lambda: (root / "processing").is_dir(), what="daemon started")
     originals = {"batch": drop(root, "batch")}
     assert crashing.wait(timeout=60) == -signal.SIGKILL
-    restarted = subprocess.Popen([INBOXD, "run"], env=env_for(root), stderr=subprocess.DEVNULL)
+    restarted = subprocess.Popen([INBOXD, "run"], env=env_for(root), stderr=log)
     try:
         wait_for(lambda: any((root / p / "batch").is_dir() for p in ("done", "failed"))
-                 and not list((root / "processing").glob("[!.]*")), timeout=60)  # fmt: skip
+                 and not list((root / "processing").glob("[!.]*")), timeout=60,
+                 what=lambda: (tmp_path / "daemon.log").read_text()[-3000:])  # fmt: skip
         originals["second"] = drop(root, "second")  # and it carries on with new folders
         wait_for(lambda: (root / "done" / "second" / "inboxd-result.json").exists(), timeout=60)
     finally:
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=30) == 0
+        log.close()
     check_invariants(root, originals)

@@ -235,7 +235,7 @@ def test_restart_resumes_same_job(settings: Settings, tree: dict[str, Path]) -> 
     """A folder left in processing/ by a stopped daemon resumes under the same job id."""
     folder = make_folder(tree["processing"], "interrupted", ("invoice", "letter"))
     first = Daemon(settings)
-    first.open()  # recovery runs the leftover job
+    first.drain()  # recovery runs the leftover job
     first.close()
     result = result_of(tree["done"] / "interrupted")
     job_id = result["job_id"]
@@ -243,7 +243,7 @@ def test_restart_resumes_same_job(settings: Settings, tree: dict[str, Path]) -> 
     shutil.move(tree["done"] / "interrupted", folder)
     (folder / RESULT_FILE).unlink()
     second = Daemon(settings)
-    second.open()
+    second.drain()
     second.close()
     assert result_of(tree["done"] / "interrupted")["job_id"] == job_id
     assert [r.job_id for r in rows(settings)] == [job_id]
