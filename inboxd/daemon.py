@@ -38,7 +38,6 @@ from inboxd.worker import Outcome, WorkContext, run_job
 
 log = structlog.get_logger("inboxd.daemon")
 LOCK_FILE = ".inboxd.lock"
-STUCK_RETRY_SECONDS = 30.0
 INBOX_RETRY_SECONDS = 5.0
 STUCK_RETRY_MAX_SECONDS = 600.0
 
@@ -87,6 +86,7 @@ class Daemon:
         self.settler = Settler(settings.settle_seconds, settings.marker_file)
         self.counts = {str(o): 0 for o in Outcome}
         self._stuck: dict[Path, float] = {}  # folder in processing/ -> when to try again
+        self._stuck_tries: dict[Path, int] = {}
         self._recovered = False
         self._waiting = 0  # candidates seen in the inbox by the last scan
         self.healthy = True
@@ -316,10 +316,13 @@ class Daemon:
         job, outcome, _location = run_job(folder, self.ctx)
         self.counts[str(outcome)] += 1
         if outcome is Outcome.STUCK:
-            delay = min(STUCK_RETRY_MAX_SECONDS, STUCK_RETRY_SECONDS * 2.0 ** len(self._stuck))
+            tries = self._stuck_tries.get(folder, 0)
+            self._stuck_tries[folder] = tries + 1
+            delay = min(STUCK_RETRY_MAX_SECONDS, self.settings.stuck_retry_seconds * 2.0**tries)
             self._stuck[folder] = time.monotonic() + delay
         else:
             self._stuck.pop(folder, None)
+            self._stuck_tries.pop(folder, None)
         return job
 
     def _retry_stuck(self) -> None:
@@ -332,6 +335,7 @@ class Daemon:
                     self._work(folder)
                 else:
                     self._stuck.pop(folder, None)
+                    self._stuck_tries.pop(folder, None)
 
     def _wait_for_hint(self, timeout: float) -> None:
         with contextlib.suppress(queue.Empty):
@@ -352,6 +356,14 @@ class Daemon:
 
     def _check_watch(self) -> None:
         """A watch that died (inotify limit, unmounted path) falls back to polling."""
+        if self._observer is None and self.healthy:  # the inbox is back: watch it again
+            with contextlib.suppress(OSError):
+                self._observer = start_watch(
+                    self.dirs["inbox"], "polling", self.settings.poll_seconds, self.hints
+                )
+                self._observer_kind = "polling"
+                log.info("watch.restarted", observer="polling")
+            return
         if self._observer is not None and not self._observer.is_alive():
             log.warning("watch.died", observer=self._observer_kind)
             with contextlib.suppress(Exception):

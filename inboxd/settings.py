@@ -33,6 +33,7 @@ DEFAULT_FILE_TIMEOUT_SECONDS = 60.0
 DEFAULT_FILE_MEMORY_MB = 1024
 DEFAULT_WORKER_RECYCLE_FILES = 200
 DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_STUCK_RETRY_SECONDS = 30.0
 DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
 DEFAULT_PROGRESS_INTERVAL_SECONDS = 1.0
 DEFAULT_RETRY_MAX_SECONDS = 30.0
@@ -107,6 +108,8 @@ class Settings(BaseSettings):
     # A folder that keeps failing for environmental reasons (disk full, share errors) goes
     # to failed/ after this many attempts instead of looping forever.
     max_attempts: int = Field(DEFAULT_MAX_ATTEMPTS, ge=1)
+    # First wait before such a folder is tried again (doubling up to 10 minutes).
+    stuck_retry_seconds: float = Field(DEFAULT_STUCK_RETRY_SECONDS, gt=0)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "console", "json"] = "auto"

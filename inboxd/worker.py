@@ -78,7 +78,11 @@ def job_for(folder: Path) -> tuple[Job, dict[str, Any]]:
 
 def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
     """Process every document of a claimed folder; returns the job, outcome and location."""
-    job, state = job_for(folder)
+    try:
+        job, state = job_for(folder)
+    except Exception as exc:  # cannot even record the job id (disk full, share gone)
+        log.exception("job.stuck", folder=folder.name, error=f"{type(exc).__name__}: {exc}")
+        return Job(job_id="", folder=folder.name), Outcome.STUCK, folder
     with structlog.contextvars.bound_contextvars(job_id=job.job_id, folder=job.folder):
         started = time.monotonic()
         # The job boundary, one of the three broad catches: one bad job never stops the

@@ -13,12 +13,21 @@ import errno
 import glob
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
+
+import structlog
 
 from inboxd.errors import ConfigError, FolderError
 from inboxd.inbox.scan import RESULT_FILE, RESULT_TEMP, STATE_FILE, WRAP_PREFIX
 
+log = structlog.get_logger("inboxd.folders")
+# What SMB/NFS shares report for a moment and then not (EACCES: a scanner or antivirus
+# holding the file open on a Windows share).
+TRANSIENT_ERRNOS = frozenset({errno.EBUSY, errno.ESTALE, errno.EAGAIN, errno.EIO, errno.EACCES})
+RENAME_ATTEMPTS = 5
+RENAME_RETRY_SECONDS = 0.2  # doubled per attempt: 0.2 + 0.4 + 0.8 + 1.6 s at most
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -42,7 +51,24 @@ def prepare_tree(dirs: dict[str, Path]) -> None:
 
 
 def rename_noreplace(src: Path, dst: Path) -> None:
-    """Rename src to dst, failing with FileExistsError if dst exists (never replacing)."""
+    """Rename src to dst, failing with FileExistsError if dst exists (never replacing).
+
+    Errors that network shares report transiently (a busy or stale handle, an I/O hiccup,
+    a lock held a moment too long) are retried with backoff before they are reported.
+    """
+    for attempt in range(RENAME_ATTEMPTS):
+        try:
+            return _rename_once(src, dst)
+        except OSError as exc:
+            if exc.errno not in TRANSIENT_ERRNOS or attempt == RENAME_ATTEMPTS - 1:
+                raise
+            delay = RENAME_RETRY_SECONDS * 2**attempt
+            log.warning("fs.retry", op="rename", src=str(src), dst=str(dst),
+                        error=exc.strerror, attempt=attempt + 1, retry_in_s=delay)  # fmt: skip
+            time.sleep(delay)
+
+
+def _rename_once(src: Path, dst: Path) -> None:
     if _renameat2 is not None:
         rc = _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
                         _RENAME_NOREPLACE)  # fmt: skip
