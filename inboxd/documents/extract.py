@@ -28,6 +28,7 @@ from typing import IO
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
+from inboxd.documents.einvoice import MAX_XML_BYTES
 from inboxd.errors import (
     CorruptDocument,
     DocumentTooLarge,
@@ -43,6 +44,8 @@ MAX_WARNINGS = 20  # a broken PDF can log thousands of times; the result JSON ne
 MAX_WARNING_CHARS = 160
 MAX_REASON_CHARS = 200
 MIN_WORD_CHARS = 10  # fewer word characters than this on the pages read: a scan, needs OCR
+
+MAX_ATTACHMENTS = 8  # attachments looked at per PDF; Factur-X has one, real PDFs a few
 PAGE_SEPARATOR = "\f"  # classify weights the first page higher and finds it by this
 
 # What pypdf is seen to raise on malformed input, well beyond its documented PdfReadError.
@@ -95,6 +98,9 @@ class Extraction:
     pages_read: int | None
     needs_ocr: bool
     warnings: list[str] = field(default_factory=list)
+    # (name, bytes) of XML that may be an e-invoice: a PDF's embedded .xml files, or the
+    # whole file when it is XML itself.  Parsed (safely) by ``einvoice``, not here.
+    xml: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def extract(path: Path, kind: str, limits: ExtractLimits) -> Extraction:
@@ -129,10 +135,14 @@ def _open(path: Path) -> Iterator[IO[bytes]]:
 
 def _extract_text(fh: IO[bytes], kind: str, limits: ExtractLimits) -> Extraction:
     # UTF-8 needs at most 4 bytes a character: reading more than that cannot add text.
+    # XML is read whole (up to a cap) because an e-invoice is parsed as a document.
+    want = max(limits.max_chars * 4, MAX_XML_BYTES if kind == "xml" else 0)
     try:
-        raw = fh.read(limits.max_chars * 4)
+        raw = fh.read(want)
     except OSError as exc:
         raise UnreadableDocument(f"read failed: {exc.strerror or exc}") from exc
+    xml = [("", raw)] if kind == "xml" else []
+    raw = raw[: limits.max_chars * 4]
     notes: list[str] = []
     try:
         text = raw.decode("utf-8-sig")
@@ -143,7 +153,9 @@ def _extract_text(fh: IO[bytes], kind: str, limits: ExtractLimits) -> Extraction
         # Tags would hide the words (CrossIndustryInvoice); keep only the element text.
         text = _XML_TAG.sub(" ", text)
     text = _clean(text)[: limits.max_chars]
-    return Extraction(text=text, pages=None, pages_read=None, needs_ocr=False, warnings=notes)
+    return Extraction(
+        text=text, pages=None, pages_read=None, needs_ocr=False, warnings=notes, xml=xml
+    )
 
 
 def _decode_fallback(raw: bytes, notes: list[str]) -> str:
@@ -175,11 +187,42 @@ def _extract_pdf(fh: IO[bytes], limits: ExtractLimits) -> Extraction:
         if total == 0:
             raise CorruptDocument("PDF has no pages")
         text, pages_read = _read_pages(reader, total, limits, notes)
+        xml = _xml_attachments(reader, notes)
     text = _clean(text)[: limits.max_chars]
     needs_ocr = len(_WORD_CHAR.findall(text, 0, 10_000)) < MIN_WORD_CHARS
     return Extraction(
-        text=text, pages=total, pages_read=pages_read, needs_ocr=needs_ocr, warnings=notes
+        text=text,
+        pages=total,
+        pages_read=pages_read,
+        needs_ocr=needs_ocr,
+        warnings=notes,
+        xml=xml,
     )
+
+
+def _xml_attachments(reader: PdfReader, notes: list[str]) -> list[tuple[str, bytes]]:
+    """Embedded ``*.xml`` files (Factur-X, ZUGFeRD, XRechnung carry the invoice as one).
+
+    A damaged attachment tree costs the e-invoice, never the document: its text is read.
+    """
+    found: list[tuple[str, bytes]] = []
+    try:
+        for index, attachment in enumerate(reader.attachment_list):
+            if index >= MAX_ATTACHMENTS:
+                break
+            name = str(attachment.name or "")
+            if not name.lower().endswith(".xml"):
+                continue
+            content = attachment.content
+            if len(content) <= MAX_XML_BYTES:
+                found.append((name, content))
+            else:
+                _note(notes, f"attachment {name}: over {MAX_XML_BYTES // MIB} MiB, skipped")
+    except MemoryError:
+        raise
+    except PARSER_FAILURES as exc:
+        _note(notes, f"attachments: {_reason(exc)}")
+    return found
 
 
 def _decrypt(reader: PdfReader) -> None:

@@ -1,306 +1,383 @@
-"""Key fields of a document (number, date, total, IBAN) from its text: v1, regex-based.
+"""Key fields of a document from its text: numbers, dates, amounts, bank and party data.
 
 Every field is ``{"value": ..., "source": "text", "text": "<snippet>"}`` so a reviewer can
-see where a value came from.  Amounts are decimal strings ("1234.56"): floats would turn
-0.1 + 0.2 into 0.30000000000000004 in the result JSON.
+see where a value came from.  Which fields are looked for depends on the type: a payable
+total means nothing in a letter, and a bank statement's IBAN is the reader's own account,
+so it is only given masked (``account_number``).
+
+Labels are listed for English, German, French, Spanish, Italian and Dutch.  Values are
+found beside their labels in the three shapes PDF extraction produces (see ``labels``).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from decimal import Decimal
 from typing import Any
 
-SNIPPET_CHARS = 80
+from inboxd.documents import parties
+from inboxd.documents.amounts import (
+    amounts_in,
+    currencies_in,
+    iban_valid,
+    ibans_in,
+    main_currency,
+    parse_amount,
+)
+from inboxd.documents.dates import find_dates
+from inboxd.documents.labels import Labelled, find_labelled, line_bounds, snippet
+
+__all__ = ["extract_fields", "iban_valid", "parse_amount"]
+
 # Types for which a document number and a payable total are meaningful.
 COMMERCIAL_TYPES = frozenset(
     {"invoice", "credit_note", "receipt", "reminder", "order_confirmation", "unknown"}
 )
+STATEMENT_TYPES = frozenset({"bank_statement", "credit_card_statement"})
+PERSONAL_ACCOUNT_TYPES = STATEMENT_TYPES | {"payslip", "tax_document"}
+MAX_NUMBER_CHARS = 40
+TABLE_ROW_AMOUNTS = 3
 
-_MONTHS = {
-    # en, de, fr, es, it, nl; abbreviations by prefix below
-    "january": 1, "januar": 1, "janvier": 1, "enero": 1, "gennaio": 1, "januari": 1, "jänner": 1,
-    "february": 2, "februar": 2, "février": 2, "febrero": 2, "febbraio": 2, "februari": 2,
-    "march": 3, "märz": 3, "mars": 3, "marzo": 3, "maart": 3,
-    "april": 4, "avril": 4, "abril": 4, "aprile": 4,
-    "may": 5, "mai": 5, "mayo": 5, "maggio": 5, "mei": 5,
-    "june": 6, "juni": 6, "juin": 6, "junio": 6, "giugno": 6,
-    "july": 7, "juli": 7, "juillet": 7, "julio": 7, "luglio": 7,
-    "august": 8, "août": 8, "agosto": 8, "augustus": 8,
-    "september": 9, "septembre": 9, "septiembre": 9, "settembre": 9,
-    "october": 10, "oktober": 10, "octobre": 10, "octubre": 10, "ottobre": 10,
-    "november": 11, "novembre": 11, "noviembre": 11,
-    "december": 12, "dezember": 12, "décembre": 12, "diciembre": 12, "dicembre": 12,
-}  # fmt: skip
-_MONTH_ABBR = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12,
-}  # fmt: skip
-_MONTH_WORD = r"[^\W\d_]{3,10}\.?"
+_I = re.IGNORECASE
 
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-_DOT_DATE = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
-_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_DAY_MONTH_DATE = re.compile(
-    rf"\b(\d{{1,2}})\.?\s+(?:de\s+)?({_MONTH_WORD})\s+(?:de\s+)?(\d{{4}})\b"
-)
-_MONTH_DAY_DATE = re.compile(rf"\b({_MONTH_WORD})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
-_DATE_LABEL = re.compile(
-    r"(invoice\s+date|date\s+of\s+issue|issue\s+date|rechnungsdatum|belegdatum|"
-    r"date\s+de\s+facture|fecha\s+de\s+factura|data\s+fattura|factuurdatum|datum|date|fecha|data)"
-    r"\s*[:.]?",
-    re.IGNORECASE,
-)
-_US_HINTS = re.compile(r"\$|\bUSD\b|\b[A-Z]{2}\s+\d{5}(-\d{4})?\b")  # dollars, "CA 94105"
-_EU_HINTS = re.compile(r"€|\bEUR\b|\bCHF\b|£|\bGBP\b|\b(rechnung|facture|factura|fattura)\b", re.I)
+# -- labels -------------------------------------------------------------------------------
 
-_INVOICE_NUMBER = re.compile(
-    r"(?:invoice|inv|rechnungs|rechnung|facture|factura|fattura|factuur|credit\s+note|"
-    r"gutschrift|beleg|receipt|bill)\s*-?\s*"
-    r"(?:number|no\.?|nr\.?|nummer|#|n°|nº|no°|número|numero)\s*[:.#]?\s*"
-    r"([A-Z0-9][A-Z0-9\-/._]{0,30}[A-Z0-9])",
-    re.IGNORECASE,
+# Labels may follow a value with no space between ("993548900Factuurnummer:" from
+# right-aligned layouts), so they must not follow a letter, but may follow a digit.
+_NL = r"(?<![^\W\d_])"
+_NUMBER_LABEL = re.compile(
+    _NL + r"(?:"
+    r"(?:invoice|inv|rechnung|rechnungs|facture|factura|fattura|factuur|credit\s*note|"
+    r"gutschrift|gutschrifts|avoir|beleg|receipt|bon|bill|nota\s+de\s+cr[ée]dito)"
+    r"\s*-?\s*(?:(?:number|num|no|nr|nummer|n[úu]mero|numero|id)\b\.?|n[°º]|#)|"
+    r"(?:rechnungs|gutschrifts|beleg|factuur)nummer|"
+    r"(?:num[ée]ro|n[úu]mero|numero)\s+(?:de\s+(?:la\s+)?)?(?:facture|factura|fattura)|"
+    r"(?:facture|factura|fattura|rechnung|invoice)\s*(?=#)|"
+    r"(?:facture|factura|fattura)\s+n(?=[°º])"
+    r")",
+    _I,
 )
+_TITLE = re.compile(
+    r"^\s*(?:tax\s+)?(?:invoice|rechnung|facture|factura|fattura|factuur|credit\s+note|"
+    r"gutschrift)\s*[.:]?\s*$",
+    _I | re.MULTILINE,
+)
+_NUMBER_VALUE = re.compile(r"[A-Z0-9][\w\-/.]*[A-Z0-9]|[0-9]", _I)
 
-# "1.234,56", "1,234.56", "1 234,56", "1'234.56" (Swiss), "-12.00", "\u221212.00" (typographic)
-_AMOUNT = re.compile(
-    r"(?<![\w.,])([-\u2212]?\s?(?:\d{1,3}(?:[.,'\u2019 ]\d{3})+|\d+)[.,]\d{2})(?![\d])"
-)
-_CURRENCIES = {"€": "EUR", "EUR": "EUR", "$": "USD", "USD": "USD", "US$": "USD",
-               "£": "GBP", "GBP": "GBP", "CHF": "CHF", "SFR": "CHF"}  # fmt: skip
-_CURRENCY = re.compile(r"US\$|€|\$|£|\b(?:EUR|USD|GBP|CHF|SFR)\b")
-# Labels of the amount to pay, strongest first.  Lower tiers are only used without higher.
-_TOTAL_TIERS = (
+_ISSUE_LABELS = (
     re.compile(
-        r"amount\s+due|balance\s+due|total\s+due|amount\s+payable|zu\s+zahlen(?:der\s+betrag)?|"
-        r"zahlbetrag|net\s+à\s+payer|te\s+betalen|importe\s+a\s+pagar",
-        re.IGNORECASE,
+        _NL + r"(?:invoice\s+date|date\s+of\s+(?:issue|invoice)|issue\s+date|date\s+issued|"
+        r"rechnungsdatum|belegdatum|gutschriftsdatum|ausstellungsdatum|"
+        r"date\s+de\s+(?:la\s+)?facture|date\s+d['\u2019]émission|date\s+de\s+facturation|"
+        r"fecha\s+de\s+(?:la\s+)?(?:factura|emisi[óo]n|expedici[óo]n)|fecha\s+factura|"
+        r"data\s+(?:della\s+)?(?:fattura|emissione|documento)|factuur\s*datum|"
+        r"datum\s+factuur|receipt\s+date|statement\s+date)(?!\w)",
+        _I,
     ),
+    # "Facture n° 123 du 2 juillet 2015", "Rechnung RE-1 vom 09.05.2017": the date that
+    # follows the document number.
     re.compile(
-        r"grand\s+total|gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|total\s+ttc|"
-        r"montant\s+ttc|importe\s+total|totale\s+documento|totaalbedrag|invoice\s+total|"
-        r"total\s+(?:amount|incl|inkl)|gesamtsumme|summe\s+brutto",
-        re.IGNORECASE,
+        r"(?:invoice|rechnung|facture|factura|fattura|factuur)\b[^\n]{0,40}?"
+        r"(?:\bdu|\bvom|\bvon|\bdel|\bof|\bdated|\bd\.d\.|\bissued\s+(?:at|on))(?!\w)",
+        _I,
     ),
-    re.compile(r"(?<![\w-])(total|totale|totaal|gesamt|summe|betrag)(?!\w)", re.IGNORECASE),
+    # A bare "Date"/"Datum", unless another word says which date it is (order, due...).
+    re.compile(
+        _NL + r"(?<!order )(?<!due )(?<!delivery )(?<!ship )(?<!shipping )(?<!payment )"
+        r"(?<!print )(?<!birth )(?<!start )(?<!end )(?<!value )(?<!booking )(?<!travel )"
+        r"(?:date|datum|fecha|data)(?!\w)(?!\s+(?:of|de|di|del|van)\b)",
+        _I,
+    ),
+)
+_DUE_LABEL = re.compile(
+    _NL + r"(?:(?:payment\s+)?due\s+date|due\s+(?:on|by)|payment\s+due|pay\s+by|"
+    r"(?:remit|pay|payable)\s+(?:until|before|by)|"
+    r"f[äa]llig(?:keitsdatum|\s+am|\s+bis)?|zahlbar\s+(?:bis|sp[äa]testens)(?:\s+zum)?|"
+    r"zahlungsziel|bis\s+zum|date\s+d['\u2019][ée]ch[ée]ance|[ée]ch[ée]ance|"
+    r"date\s+limite\s+de\s+paiement|[àa]\s+payer\s+avant\s+le|"
+    r"fecha\s+de\s+vencimiento|vencimiento|data\s+(?:di\s+)?scadenza|scadenza|"
+    r"vervaldatum|uiterste\s+betaaldatum|te\s+betalen\s+voor)(?!\w)(?:\s+(?:le|am|on))?",
+    _I,
+)
+_PERIOD_LABEL = re.compile(
+    r"(?<!\w)(?:statement\s+period|billing\s+period|period|zeitraum|abrechnungszeitraum|"
+    r"leistungszeitraum|auszugszeitraum|p[ée]riode|periodo|periode|from|vom|du|del|van)"
+    r"(?!\w)[\s:]*",
+    _I,
+)
+_RANGE_JOIN = re.compile(r"^\s*(?:-|\u2013|\u2014|to|bis|au|al|a|tot|t/m|through|until)\s*$", _I)
+
+_PAYABLE = re.compile(
+    _NL + r"(?:amount\s+due|balance\s+due|due\s+payable|payable\s+amount|total\s+due|"
+    r"amount\s+payable|amount\s+to\s+pay|"
+    r"zu\s+zahlen(?:der\s+betrag)?|zahlbetrag|restbetrag|offener\s+betrag|"
+    r"net\s+[àa]\s+payer|somme\s+[àa]\s+payer|montant\s+[àa]\s+payer|reste\s+[àa]\s+payer|"
+    r"total\s+[àa]\s+payer|importe\s+a\s+pagar|total\s+a\s+pagar|totale\s+da\s+pagare|"
+    r"importo\s+da\s+pagare|te\s+betalen|openstaand\s+bedrag)(?!\w)",
+    _I,
+)
+_GRAND = re.compile(
+    _NL + r"(?:grand\s+total|total\s+amount|invoice\s+total|total\s+(?:incl|inkl|ttc|gross)"
+    r"\w*\.?|gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|gesamtsumme|summe\s+brutto|"
+    r"montant\s+ttc|total\s+facture|importe\s+total|total\s+factura|totale\s+documento|"
+    r"totale\s+fattura|totaalbedrag|factuur\s*totaal|totaal\s+incl\w*\.?)(?!\w)",
+    _I,
+)
+_GENERIC_TOTAL = re.compile(
+    _NL + r"(?<!-)(?:total|totale|totaal|gesamt|summe|betrag|montant|importe)(?![\w-])", _I
 )
 _NOT_TOTAL = re.compile(
-    r"sub\s*-?\s*total|zwischensumme|sous[-\s]total|total\s+(net|ht|vat|tax|mwst|ust)\b|"
-    r"net\s+total|(vat|tax|mwst|ust)\s+total|nettobetrag|netto\b",
-    re.IGNORECASE,
+    r"sub\s*-?\s*total|zwischensumme|sous[-\s]total|subtotaal|total\s+(?:net|ht|hors|excl|"
+    r"exkl|vat|tax|mwst|ust|tva|iva|btw)\b|net\s+total|(?:vat|tax|mwst|ust)\s+total|"
+    r"nettobetrag|netto\b|total\s+(?:qty|quantity|items|pages)|gesamt\s*(?:menge|gewicht)",
+    _I,
 )
-
-_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30})\b")
-_IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FI": 18, "FR": 27,
-    "GB": 22, "IE": 22, "IT": 27, "LI": 21, "LU": 20, "NL": 18, "NO": 15, "PL": 28, "PT": 25,
-    "SE": 24,
-}  # fmt: skip
+_VAT_LINE = re.compile(
+    r"(?<![\w-])(?:vat|tax|mwst|ust|umsatzsteuer|mehrwertsteuer|tva|iva|btw|gst)(?![\w-])", _I
+)
+_NOT_VAT = re.compile(
+    r"excl|exkl|ohne|hors|sans|incl|inkl|inclusive|included|"
+    r"\bht\b|number|nummer|n°|id\b|reg|no\.",
+    _I,
+)
+_US_HINTS = re.compile(r"\$|\bUSD\b|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")  # dollars, "CA 94105"
+_EU_HINTS = re.compile(
+    r"€|\bEUR\b|\bCHF\b|£|\bGBP\b|\bRs\b|\bINR\b|\b(?:rechnung|facture|factura|fattura|factuur)\b",
+    _I,
+)
 
 
 def extract_fields(text: str, doc_type: str) -> dict[str, Any]:
-    """The fields found in ``text`` that make sense for ``doc_type``; absent ones are left out."""
+    """The fields found in ``text`` that make sense for ``doc_type``; absent ones left out."""
+    day_first = day_first_hint(text)
+    fields: dict[str, Any] = {}
     finders: dict[str, Callable[[str], dict[str, Any] | None]] = {
-        "issue_date": find_issue_date,
-        "iban": find_iban,
+        "issue_date": lambda t: find_issue_date(t, day_first),
+        "sender": parties.find_sender,
     }
     if doc_type in COMMERCIAL_TYPES:
         finders["invoice_number"] = find_invoice_number
-    fields = {name: found for name, find in finders.items() if (found := find(text))}
-    if doc_type in COMMERCIAL_TYPES and (total := find_total(text)):
-        fields["total_amount"], currency = total
-        if currency:
-            fields["currency"] = currency
+        finders["due_date"] = lambda t: find_due_date(t, day_first)
+        finders["vat_amount"] = find_vat_amount
+        finders["vat_id"] = parties.find_vat_id
+    if doc_type in PERSONAL_ACCOUNT_TYPES:
+        finders["account_number"] = parties.find_account_number
+    else:
+        finders["iban"] = find_iban
+    for name, find in finders.items():
+        if found := find(text):
+            fields[name] = found
+    if doc_type in STATEMENT_TYPES and (period := find_period(text, day_first)):
+        fields["period_start"], fields["period_end"] = period
+    if doc_type in COMMERCIAL_TYPES:
+        fields.update(find_amounts(text))
+    if "currency" not in fields and (code := main_currency(text)):
+        fields["currency"] = field(code, f"most frequent currency: {code}")
     return fields
 
 
-def _field(value: Any, snippet: str) -> dict[str, Any]:
-    return {"value": value, "source": "text", "text": " ".join(snippet.split())[:SNIPPET_CHARS]}
+def field(value: Any, text: str) -> dict[str, Any]:
+    return {"value": value, "source": "text", "text": snippet(text)}
 
 
-def _line_at(text: str, start: int, end: int) -> str:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    return text[line_start : line_end if line_end >= 0 else len(text)]
+def _from(found: Labelled | None) -> dict[str, Any] | None:
+    return field(found.value, found.snippet) if found else None
 
 
-# -- invoice number ---------------------------------------------------------------------
+# -- document number ----------------------------------------------------------------------
+
+
+def _number_first(piece: str) -> tuple[object, int, int] | None:
+    m = _NUMBER_VALUE.search(piece)
+    if m and _is_number(m.group(0)):
+        return m.group(0).rstrip("."), m.start(), m.end()
+    return None
+
+
+def _number_last(piece: str) -> tuple[object, int, int] | None:
+    matches = [m for m in _NUMBER_VALUE.finditer(piece) if _is_number(m.group(0))]
+    return (matches[-1].group(0), matches[-1].start(), matches[-1].end()) if matches else None
+
+
+def _is_number(token: str) -> bool:
+    return (
+        any(ch.isdigit() for ch in token)
+        and len(token) <= MAX_NUMBER_CHARS
+        and not find_dates(token, True)
+    )
 
 
 def find_invoice_number(text: str) -> dict[str, Any] | None:
-    """The value after an "Invoice No."/"Rechnungsnummer"-like label; must contain a digit."""
-    for match in _INVOICE_NUMBER.finditer(text):
-        value = match.group(1)
-        if any(ch.isdigit() for ch in value):
-            return _field(value, _line_at(text, match.start(), match.end()))
-    return None
-
-
-# -- dates ------------------------------------------------------------------------------
-
-
-def find_issue_date(text: str) -> dict[str, Any] | None:
-    """The labelled document date if there is one, else the first date in the text (ISO)."""
-    prefer_day_first = _day_first(text)
-    for label in _DATE_LABEL.finditer(text):
-        window = text[label.end() : label.end() + 40]
-        found = _first_date(window, prefer_day_first)
-        if found:
-            return _field(found[0], _line_at(text, label.start(), label.end() + found[1]))
-    found = _first_date(text, prefer_day_first)
+    """The value beside an "Invoice No."-like label, else the token under a bare title."""
+    found = find_labelled(text, _NUMBER_LABEL, _number_first, _number_last)
     if found:
-        return _field(found[0], _line_at(text, found[1], found[1]))
+        return _from(found)
+    for title in _TITLE.finditer(text, 0, 1000):
+        hit = find_labelled(text[title.start() :], re.compile(re.escape(title.group(0))),
+                            _whole_line_number)  # fmt: skip
+        if hit and hit.where == "below":
+            return _from(hit)
     return None
 
 
-def _day_first(text: str) -> bool | None:
+def _whole_line_number(piece: str) -> tuple[object, int, int] | None:
+    """A line that is only one number-like token (optionally after "#")."""
+    m = re.fullmatch(r"\s*#?\s*([A-Z0-9][\w\-/.]*[A-Z0-9])\s*", piece, _I)
+    if m and _is_number(m[1]):
+        return m[1], m.start(1), m.end(1)
+    return None
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+def day_first_hint(text: str) -> bool | None:
     """For a/b/yyyy dates: True day-first, False month-first, None when the text is unclear."""
     us, eu = bool(_US_HINTS.search(text)), bool(_EU_HINTS.search(text))
     return None if us == eu else eu
 
 
-def _first_date(text: str, prefer_day_first: bool | None) -> tuple[str, int] | None:
-    """The earliest valid date in ``text`` as (ISO string, position)."""
-    candidates: list[tuple[int, str]] = []
-    for regex, parse in _DATE_PARSERS:
-        for match in regex.finditer(text):
-            iso = parse(match, prefer_day_first)
-            if iso:
-                candidates.append((match.start(), iso))
-                break
-    if not candidates:
-        return None
-    pos, iso = min(candidates)
-    return iso, pos
+def _date_finders(day_first: bool | None) -> tuple[Callable[[str], Any], Callable[[str], Any]]:
+    def first(piece: str) -> tuple[object, int, int] | None:
+        dates = find_dates(piece, day_first)
+        return (dates[0].iso, dates[0].start, dates[0].end) if dates else None
+
+    def last(piece: str) -> tuple[object, int, int] | None:
+        dates = find_dates(piece, day_first)
+        return (dates[-1].iso, dates[-1].start, dates[-1].end) if dates else None
+
+    return first, last
 
 
-def _iso(year: int, month: int, day: int) -> str | None:
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
-
-
-def _parse_iso(m: re.Match[str], _day_first: bool | None) -> str | None:
-    return _iso(int(m[1]), int(m[2]), int(m[3]))
-
-
-def _parse_dot(m: re.Match[str], _day_first: bool | None) -> str | None:
-    return _iso(int(m[3]), int(m[2]), int(m[1]))
-
-
-def _parse_slash(m: re.Match[str], day_first: bool | None) -> str | None:
-    a, b, year = int(m[1]), int(m[2]), int(m[3])
-    if a > 12 >= b:
-        return _iso(year, b, a)
-    if b > 12 >= a:
-        return _iso(year, a, b)
-    if a == b:
-        return _iso(year, a, b)
-    if day_first is None:  # 03/04/2026 in a text of unclear origin: refuse to guess
-        return None
-    return _iso(year, b, a) if day_first else _iso(year, a, b)
-
-
-def _month(word: str) -> int | None:
-    w = word.lower().rstrip(".")
-    return _MONTHS.get(w) or _MONTH_ABBR.get(w)
-
-
-def _parse_day_month(m: re.Match[str], _day_first: bool | None) -> str | None:
-    month = _month(m[2])
-    return _iso(int(m[3]), month, int(m[1])) if month else None
-
-
-def _parse_month_day(m: re.Match[str], _day_first: bool | None) -> str | None:
-    month = _month(m[1])
-    return _iso(int(m[3]), month, int(m[2])) if month else None
-
-
-_DATE_PARSERS: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], bool | None], str | None]], ...
-] = (
-    (_ISO_DATE, _parse_iso),
-    (_DOT_DATE, _parse_dot),
-    (_SLASH_DATE, _parse_slash),
-    (_DAY_MONTH_DATE, _parse_day_month),
-    (_MONTH_DAY_DATE, _parse_month_day),
-)
-
-
-# -- amounts ----------------------------------------------------------------------------
-
-
-def parse_amount(raw: str) -> str | None:
-    """A decimal string from "1.234,56", "1,234.56", "1 234,56", "-12.00"; None if not one."""
-    compact = raw.replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
-    match = re.fullmatch(r"(-?)([\d.,'\u2019]*?)[.,](\d{2})", compact)
-    if not match:
-        return None
-    integer = re.sub(r"\D", "", match[2]) or "0"
-    return f"{match[1]}{int(integer)}.{match[3]}"
-
-
-def find_total(text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
-    """The payable total (and its currency) from the best-labelled line."""
-    lines = text.splitlines()
-    for tier in _TOTAL_TIERS:
-        best: tuple[str, str] | None = None
-        for i, line in enumerate(lines):
-            if not tier.search(line) or _NOT_TOTAL.search(line):
-                continue
-            amount_line = line if _AMOUNT.search(line) else _next_line(lines, i)
-            amounts = _AMOUNT.findall(amount_line)
-            if amounts:
-                best = (amounts[-1], amount_line)  # the last one: totals follow subtotals
-        if best:
-            value = parse_amount(best[0])
-            if value is not None:
-                return _field(value, best[1]), _currency(best[1], text)
+def find_issue_date(text: str, day_first: bool | None = None) -> dict[str, Any] | None:
+    """The labelled document date if there is one, else the first date in the text (ISO)."""
+    if day_first is None:
+        day_first = day_first_hint(text)
+    first, last = _date_finders(day_first)
+    for label in _ISSUE_LABELS:
+        found = find_labelled(text, label, first, last, gap=4)
+        if found:
+            return _from(found)
+    dates = find_dates(text, day_first)
+    if dates:
+        start, end = line_bounds(text, dates[0].start)
+        return field(dates[0].iso, text[start:end])
     return None
 
 
-def _next_line(lines: list[str], i: int) -> str:
-    # A label alone on its line ("Total" with the amount below, as table extraction gives).
-    if len(lines[i].strip()) > 40 or i + 1 >= len(lines):
-        return ""
-    return lines[i + 1]
+def find_due_date(text: str, day_first: bool | None = None) -> dict[str, Any] | None:
+    first, last = _date_finders(day_first)
+    return _from(find_labelled(text, _DUE_LABEL, first, last, gap=30))
 
 
-def _currency(line: str, text: str) -> dict[str, Any] | None:
-    on_line = _CURRENCY.findall(line)
-    if on_line:
-        return _field(_CURRENCIES[on_line[-1].upper()], line)
-    counts = Counter(_CURRENCIES[c.upper()] for c in _CURRENCY.findall(text))
-    if not counts:
+def find_period(
+    text: str, day_first: bool | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Start and end of a statement period: two dates joined by "-", "to", "bis", "au"..."""
+    for label in _PERIOD_LABEL.finditer(text):
+        window = text[label.end() : label.end() + 60].split("\n", 1)[0]
+        dates = find_dates(window, day_first)
+        if len(dates) >= 2 and _RANGE_JOIN.match(window[dates[0].end : dates[1].start]):
+            line = text[line_bounds(text, label.start())[0] : label.end() + dates[1].end]
+            return field(dates[0].iso, line), field(dates[1].iso, line)
+    return None
+
+
+# -- amounts ------------------------------------------------------------------------------
+
+
+def _amount_last(piece: str) -> tuple[object, int, int] | None:
+    found = amounts_in(piece)
+    if not found:
         return None
-    code = counts.most_common(1)[0][0]
-    return {"value": code, "source": "text", "text": f"most frequent currency: {code}"}
+    start, end, value = found[-1]
+    return value, start, end
 
 
-# -- IBAN -------------------------------------------------------------------------------
+def _labelled_amounts(text: str, label: re.Pattern[str]) -> list[Labelled]:
+    """Every amount beside an occurrence of ``label`` (lines that are subtotals skipped)."""
+    hits = []
+    for match in label.finditer(text):
+        line_start, line_end = line_bounds(text, match.start())
+        if _NOT_TOTAL.search(text[line_start:line_end]):
+            continue
+        hit = find_labelled(text[line_start:], _exact(match), _amount_last, gap=60, slack=8)
+        if hit is not None:
+            hits.append(hit)
+    return hits
 
 
-def iban_valid(iban: str) -> bool:
-    """ISO 13616 check: known country length (when known) and mod-97 == 1."""
-    iban = iban.replace(" ", "").upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
-        return False
-    expected = _IBAN_LENGTHS.get(iban[:2])
-    if expected is not None and len(iban) != expected:
-        return False
-    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
-    return int(digits) % 97 == 1
+def _exact(match: re.Match[str]) -> re.Pattern[str]:
+    return re.compile(re.escape(match.group(0)))
+
+
+def _is_table_row(hit: Labelled) -> bool:
+    """A total label followed by three or more amounts: a net/tax/gross breakdown row."""
+    return len(amounts_in(hit.snippet)) >= TABLE_ROW_AMOUNTS
+
+
+def _best_total(grand: list[Labelled], generic: list[Labelled]) -> Labelled | None:
+    """The largest plain total line, strongest label first; breakdown rows only as a last
+    resort.  The grand total is never smaller than a partial one ("Summe" of savings,
+    a carried-over page total), which is why size decides within a tier."""
+    for hits in (grand, generic):
+        plain = [h for h in hits if not _is_table_row(h)]
+        if plain:
+            return max(plain, key=lambda h: abs(Decimal(str(h.value))))
+    rows = grand or generic
+    return rows[-1] if rows else None
+
+
+def find_amounts(text: str) -> dict[str, Any]:
+    """``total_amount`` (what the document is for), ``amount_due`` when it differs, currency."""
+    payables = _labelled_amounts(text, _PAYABLE)
+    payable = payables[-1] if payables else None
+    total = _best_total(_labelled_amounts(text, _GRAND), _labelled_amounts(text, _GENERIC_TOTAL))
+    total = total or payable
+    out: dict[str, Any] = {}
+    if total is None:
+        return out
+    out["total_amount"] = field(total.value, total.snippet)
+    if payable is not None and payable.value != total.value:
+        out["amount_due"] = field(payable.value, payable.snippet)
+    on_line = currencies_in(total.snippet)
+    if on_line:
+        out["currency"] = field(on_line[-1], total.snippet)
+    return out
+
+
+def find_total(text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The total and its currency (the currency of the text when the line has none)."""
+    found = find_amounts(text)
+    if "total_amount" not in found:
+        return None
+    currency = found.get("currency")
+    if currency is None and (code := main_currency(text)):
+        currency = field(code, f"most frequent currency: {code}")
+    return found["total_amount"], currency
+
+
+def find_vat_amount(text: str) -> dict[str, Any] | None:
+    """The VAT/tax amount: the last tax line with an amount that is not a net or id line."""
+    best: dict[str, Any] | None = None
+    for match in _VAT_LINE.finditer(text):
+        start, end = line_bounds(text, match.start())
+        line = text[start:end]
+        if _NOT_VAT.search(line):
+            continue
+        found = amounts_in(text[match.end() : end])
+        if found:
+            best = field(found[-1][2], line)
+    return best
+
+
+# -- IBAN ---------------------------------------------------------------------------------
 
 
 def find_iban(text: str) -> dict[str, Any] | None:
     """The first IBAN that passes the checksum, without spaces."""
-    for match in _IBAN.finditer(text):
-        compact = match.group(1).replace(" ", "")
-        # The regex may run into the next word ("... 0130 00 BIC"): try shorter prefixes.
-        for length in range(min(len(compact), 34), 14, -1):
-            if iban_valid(compact[:length]):
-                return _field(compact[:length], _line_at(text, match.start(), match.end()))
+    for start, end, iban in ibans_in(text):
+        line_start, line_end = line_bounds(text, start)
+        return field(iban, text[line_start : max(line_end, end)])
     return None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.accuracy import ACCEPTED
 from inboxd.daemon import Daemon
 from inboxd.settings import Settings
 from tests.conftest import CORPUS, result_of
@@ -19,18 +20,6 @@ pytestmark = [
     pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}"),
 ]
 
-# Manifest label -> the doc_types that count as right (see the issue on document types).
-ACCEPTED = {
-    "invoice": {"invoice"},
-    "einvoice": {"invoice", "credit_note"},
-    "receipt": {"receipt"},
-    "statement": {"bank_statement", "credit_card_statement"},
-    "contract": {"contract"},
-    "letter": {"letter"},
-    "payslip": {"payslip"},
-    "tax_form": {"tax_document"},
-    "other": {"other", "letter", "order_confirmation", "delivery_note", "contract", "unknown"},
-}
 # A regression floor, well under what the v1 rules reach; the accuracy benchmark of the
 # document-understanding issue reports the real figures.
 MIN_ACCURACY = 0.6

@@ -24,11 +24,14 @@ from inboxd.documents.fields import (
         ("1234.56", "1234.56"),
         ("0,99", "0.99"),
         ("-233,47", "-233.47"),
-        ("12", None),
+        ("1'234.56", "1234.56"),
+        ("\u2212 12,00", "-12.00"),
+        ("12", "12.00"),
+        ("abc", None),
     ],
 )
 def test_parse_amount(raw: str, value: str | None) -> None:
-    """Both decimal conventions parse to the same decimal string."""
+    """Both decimal conventions (and Swiss, typographic minus) parse to one decimal string."""
     assert parse_amount(raw) == value
 
 
@@ -37,7 +40,7 @@ def test_parse_amount(raw: str, value: str | None) -> None:
     [
         ("Subtotal 100.00\nVAT 19.00\nTotal 119.00 EUR", "119.00", "EUR"),
         ("Gesamtbetrag: 1.234,56 EUR\nNettobetrag 1.037,44 EUR", "1234.56", "EUR"),
-        ("Total 1,234.56\nAmount due: $ 1,000.00", "1000.00", "USD"),
+        ("Total 1,234.56\nAmount due: $ 1,000.00", "1234.56", "USD"),
         ("Rechnungsbetrag € 99,90", "99.90", "EUR"),
         ("Total VAT 19.00\nGrand total £ 119.00", "119.00", "GBP"),
         ("Total\n42.00 CHF", "42.00", "CHF"),

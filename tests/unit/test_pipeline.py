@@ -53,12 +53,15 @@ def test_documents_are_classified_and_routed(
 
 
 def test_german_invoice_fields(tmp_path: Path) -> None:
-    """The German invoice yields number, date, total, currency and IBAN."""
+    """The German invoice yields number, dates, total, VAT, currency, IBAN and sender."""
     result = process_file(pdfgen.german_invoice_pdf(tmp_path / "r.pdf"), "r.pdf", RULES, LIMITS)
     values = {name: field["value"] for name, field in result.fields.items()}
     assert values == {
         "invoice_number": "RE-2026-117",
         "issue_date": "2026-03-03",
+        "due_date": "2026-03-17",
+        "sender": "Muster GmbH",
+        "vat_amount": "197.12",
         "total_amount": "1234.56",
         "currency": "EUR",
         "iban": "DE89370400440532013000",
