@@ -10,6 +10,8 @@ threads (watchdog, the outbox) and forking a threaded process is unsafe.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -27,6 +29,7 @@ from inboxd.errors import DocumentTooLarge
 from inboxd.models import FileError, FileResult, Routing
 
 log = structlog.get_logger("inboxd.isolation")
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _CTX = multiprocessing.get_context("forkserver")
 # Import the parsers once in the fork server, not in every child.
 _CTX.set_forkserver_preload(["inboxd.pipeline"])
@@ -44,6 +47,7 @@ def _child(conn: Connection, rules: Rules, limits: ExtractLimits, memory_bytes: 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    _die_with_parent()
     while True:
         try:
             path, relpath = conn.recv()
@@ -52,7 +56,21 @@ def _child(conn: Connection, rules: Rules, limits: ExtractLimits, memory_bytes: 
         result = process_file(Path(path), relpath, rules, limits)
         if result.error and result.error.message.startswith("MemoryError"):
             result.error = FileError(code=DocumentTooLarge.code, message=_too_large(memory_bytes))
-        conn.send(result.model_dump(mode="json"))
+        try:
+            conn.send(result.model_dump(mode="json"))
+        except OSError:  # the daemon is gone (killed): nobody wants the answer
+            return
+
+
+def _die_with_parent() -> None:
+    """Never outlive the daemon: a parse spinning forever must not linger as an orphan.
+
+    Our parent is the fork server, which exits when the daemon dies (even by SIGKILL).
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(0)
 
 
 def _too_large(memory_bytes: int) -> str:

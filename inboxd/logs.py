@@ -91,5 +91,7 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(_LEVELS[level])
-    logging.getLogger("watchdog").setLevel(logging.WARNING)
+    # watchdog logs an error when its emitter is stopped mid-read at shutdown; a dead watch
+    # is detected by the daemon itself (it falls back to polling and says so).
+    logging.getLogger("watchdog").setLevel(logging.CRITICAL)
     logging.getLogger("httpx").setLevel(logging.WARNING)

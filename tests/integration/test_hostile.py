@@ -84,3 +84,49 @@ def test_file_changing_while_read_sends_folder_back(
     events = running.daemon.counts
     assert events["unsettled"] == 1 and events["failed"] == 1
     assert os.path.getsize(done / "scan.pdf") > 0
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            children = (task / "children").read_text().split()
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_no_parser_outlives_a_killed_daemon(tmp_path: Path) -> None:
+    """SIGKILL of the daemon mid-parse takes its parser processes with it (no orphans)."""
+    import signal
+    import subprocess
+    import sys
+
+    root = tmp_path / "tree"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXD_")}
+    env.update({"INBOXD_ROOT": str(root), "INBOXD_SETTLE_SECONDS": "0"})
+    (root / "inbox" / "slow").mkdir(parents=True)
+    slow_pdf(root / "inbox" / "slow" / "slow.pdf", operators=2_000_000)
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "inboxd"), "run"], env=env,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        # fork server, its resource tracker and the parser itself
+        helpers = wait_for(lambda: len(d := _descendants(daemon.pid)) >= 3 and d,
+                           what="fork server and parser")  # fmt: skip
+    finally:
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait()
+    wait_for(lambda: not any(_alive(pid) for pid in helpers), timeout=10, what="orphans gone")
