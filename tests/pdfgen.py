@@ -157,3 +157,137 @@ def corrupt_pdf(path: Path) -> Path:
     path.write_bytes(whole.read_bytes()[:40])
     whole.unlink()
     return path
+
+
+def with_attachment(path: Path, source: Path, name: str, data: bytes) -> Path:
+    """``source`` copied to ``path`` with an embedded file (as Factur-X embeds its XML)."""
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.add_attachment(filename=name, data=data)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def order_confirmation_pdf(path: Path) -> Path:
+    """Looks like an invoice (number, total) but says it is not one."""
+    return make_pdf(
+        path,
+        [
+            "Northwind Traders Ltd, 5 Dock Road, Leeds",
+            "Thank you for your order!",
+            "Order number: SO-88231   Order date: 12 March 2026",
+            "Item                     Qty   Price",
+            "Desk lamp                 2    24.50",
+            "Subtotal: 49.00 GBP",
+            "Total: 58.80 GBP",
+            "This is not an invoice. Your invoice will follow with the delivery.",
+        ],
+        title="Order Confirmation",
+    )
+
+
+def reminder_pdf(path: Path) -> Path:
+    """A dunning letter that quotes the invoice it is about."""
+    return make_pdf(
+        path,
+        [
+            "Muster GmbH - Bahnhofstrasse 5 - 10115 Berlin",
+            "Berlin, den 02.04.2026",
+            "Sehr geehrte Damen und Herren,",
+            "unsere Rechnung Nr. RE-2026-117 vom 03.03.2026 ist seit dem 17.03.2026",
+            "überfällig. Offener Betrag: 1.234,56 EUR",
+            "Bitte überweisen Sie den Betrag bis zum 16.04.2026.",
+            "Mit freundlichen Grüßen",
+        ],
+        title="Zahlungserinnerung",
+    )
+
+
+def credit_note_pdf(path: Path) -> Path:
+    return make_pdf(
+        path,
+        [
+            "Fournisseur SARL - 12 rue de la Paix - 75002 Paris",
+            "Avoir n° AV-2026-0005 du 16 mars 2026",
+            "Remboursement de la facture F-2026-0099",
+            "Total HT : -194,56 EUR",
+            "TVA 20% : -38,91 EUR",
+            "Total TTC : -233,47 EUR",
+        ],
+        title="Avoir",
+    )
+
+
+def us_invoice_pdf(path: Path) -> Path:
+    """Month-first dates and 1,234.56 amounts."""
+    return make_pdf(
+        path,
+        [
+            "Acme Corp., 500 Market St, San Francisco, CA 94105",
+            "Invoice #: 2026-0412",
+            "Invoice Date: 04/12/2026",
+            "Due Date: 05/12/2026",
+            "Subtotal $ 1,150.00",
+            "Sales Tax $ 84.56",
+            "Total $ 1,234.56",
+            "Amount Due $ 1,234.56",
+        ],
+        title="INVOICE",
+    )
+
+
+def localized_invoice_pdf(path: Path, language: str) -> Path:
+    """One small invoice per language, with its own labels, date and decimal conventions."""
+    lines, title = _LOCALIZED[language]
+    return make_pdf(path, lines, title=title)
+
+
+_LOCALIZED: dict[str, tuple[list[str], str]] = {
+    "fr": (
+        [
+            "Le Fournisseur SAS - 3 place du Marche - 69001 Lyon",
+            "Numero de facture : F-2026-031",
+            "Date de facture : 5 mars 2026",
+            "Date d'echeance : 4 avril 2026",
+            "Total HT : 1 000,00 EUR",
+            "TVA 20% : 200,00 EUR",
+            "Total TTC : 1 200,00 EUR",
+            "Net a payer : 1 200,00 EUR",
+        ],
+        "FACTURE",
+    ),
+    "es": (
+        [
+            "Proveedor S.L. - Calle Mayor 1 - 28013 Madrid",
+            "Factura n.: 2026/118",
+            "Fecha de factura: 7 de marzo de 2026",
+            "Base imponible: 500,00 EUR",
+            "IVA 21%: 105,00 EUR",
+            "Importe total: 605,00 EUR",
+        ],
+        "FACTURA",
+    ),
+    "it": (
+        [
+            "Fornitore S.r.l. - Via Roma 10 - 00184 Roma",
+            "Fattura n. 77/2026",
+            "Data fattura: 9 marzo 2026",
+            "Imponibile: 100,00 EUR",
+            "IVA 22%: 22,00 EUR",
+            "Totale documento: 122,00 EUR",
+        ],
+        "FATTURA",
+    ),
+    "nl": (
+        [
+            "Leverancier B.V. - Kerkstraat 1 - 1017 GA Amsterdam",
+            "Factuurnummer: 2026-0042",
+            "Factuurdatum: 11 maart 2026",
+            "Subtotaal: 250,00 EUR",
+            "BTW 21%: 52,50 EUR",
+            "Totaal: 302,50 EUR",
+            "IBAN: NL91 ABNA 0417 1643 00",
+        ],
+        "FACTUUR",
+    ),
+}

@@ -54,8 +54,11 @@ class Classification:
 
 @dataclass(frozen=True)
 class _Zones:
+    """Where the title and first page end, and the lowercased text for literal prefilters."""
+
     title_end: int
     first_page_end: int
+    lowered: str = ""
 
     def factor(self, pos: int, t: Thresholds) -> tuple[float, str]:
         if pos < self.title_end:
@@ -100,18 +103,28 @@ def confidence_of(best: float, runner_up: float, scale: float) -> float:
 
 def flag_signals(text: str, rules: Rules) -> list[str]:
     """``flag:<name>`` for every rules flag whose phrases or patterns occur in ``text``."""
+    lowered = text.lower()
     return [
         f"flag:{flag.name}"
         for flag in rules.flags
-        if any(m.regex.search(text) for m in flag.matchers)
+        if any(_may_match(m, lowered) and m.regex.search(text) for m in flag.matchers)
     ]
+
+
+def _may_match(matcher: Matcher, lowered: str) -> bool:
+    """False when the matcher's literal word is absent, so its regex cannot match."""
+    return matcher.literal is None or matcher.literal in lowered
 
 
 def _zones(text: str, t: Thresholds) -> _Zones:
     page_end = text.find(PAGE_BREAK)
     if page_end < 0:
         page_end = min(len(text), FIRST_PAGE_CHARS_WITHOUT_BREAKS)
-    return _Zones(title_end=t.title_chars, first_page_end=max(page_end, t.title_chars))
+    return _Zones(
+        title_end=t.title_chars,
+        first_page_end=max(page_end, t.title_chars),
+        lowered=text.lower(),
+    )
 
 
 def _score_type(
@@ -137,6 +150,8 @@ def _score_type(
 
 def _matcher_points(matcher: Matcher, text: str, zones: _Zones, t: Thresholds) -> tuple[float, str]:
     """Dampened points of one matcher's best hits, and the zone of its best hit."""
+    if not _may_match(matcher, zones.lowered):
+        return 0.0, ""
     factors: list[tuple[float, str]] = []
     for match in matcher.regex.finditer(text):
         factors.append(zones.factor(match.start(), t))

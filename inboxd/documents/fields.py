@@ -43,14 +43,16 @@ _I = re.IGNORECASE
 
 # -- labels -------------------------------------------------------------------------------
 
-# Labels may follow a value with no space between ("993548900Factuurnummer:" from
-# right-aligned layouts), so they must not follow a letter, but may follow a digit.
-_NL = r"(?<![^\W\d_])"
+# Labels may follow a value with no space between ("993548900Factuurnummer:",
+# "29.99 € TTCSomme à payer" from right-aligned layouts), so they may follow a digit or a
+# capital, but not a lowercase letter ("Nettobetrag" holds no "betrag" label).
+_NL = r"(?-i:(?<![a-zß-ÿ]))"
 _NUMBER_LABEL = re.compile(
     _NL + r"(?:"
     r"(?:invoice|inv|rechnung|rechnungs|facture|factura|fattura|factuur|credit\s*note|"
     r"gutschrift|gutschrifts|avoir|beleg|receipt|bon|bill|nota\s+de\s+cr[ée]dito)"
-    r"\s*-?\s*(?:(?:number|num|no|nr|nummer|n[úu]mero|numero|id)\b\.?|n[°º]|#)|"
+    r"\s*-?\s*(?:(?:number|num|no|nr|nummer|n[úu]mero|numero|id)\b\.?|n[°º]|#|"
+    r"n\.(?=\s*:?\s*\w*\d))|"
     r"(?:rechnungs|gutschrifts|beleg|factuur)nummer|"
     r"(?:num[ée]ro|n[úu]mero|numero)\s+(?:de\s+(?:la\s+)?)?(?:facture|factura|fattura)|"
     r"(?:facture|factura|fattura|rechnung|invoice)\s*(?=#)|"
@@ -75,6 +77,8 @@ _ISSUE_LABELS = (
         r"datum\s+factuur|receipt\s+date|statement\s+date)(?!\w)",
         _I,
     ),
+    # "Berlin, den 2. April 2026", "Paris, le 3 mars 2026": the place-and-date line.
+    re.compile(r"^[ \t]*[^\W\d][\w.\- ]{1,30},[ \t]*(?:den|le|el|il|am)?(?=[ \t]*\d)", _I | re.M),
     # "Facture n° 123 du 2 juillet 2015", "Rechnung RE-1 vom 09.05.2017": the date that
     # follows the document number.
     re.compile(
@@ -274,13 +278,22 @@ def find_due_date(text: str, day_first: bool | None = None) -> dict[str, Any] | 
 def find_period(
     text: str, day_first: bool | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Start and end of a statement period: two dates joined by "-", "to", "bis", "au"..."""
+    """Start and end of a statement period: two dates joined by "-", "to", "bis", "au"...
+
+    An ambiguous a/b/yyyy pair is read in the convention that makes both parts dates in
+    order ("01/02/2026 - 28/02/2026" can only be day-first).
+    """
     for label in _PERIOD_LABEL.finditer(text):
         window = text[label.end() : label.end() + 60].split("\n", 1)[0]
-        dates = find_dates(window, day_first)
-        if len(dates) >= 2 and _RANGE_JOIN.match(window[dates[0].end : dates[1].start]):
-            line = text[line_bounds(text, label.start())[0] : label.end() + dates[1].end]
-            return field(dates[0].iso, line), field(dates[1].iso, line)
+        for convention in dict.fromkeys((day_first, True, False)):
+            dates = find_dates(window, convention)
+            if (
+                len(dates) >= 2
+                and _RANGE_JOIN.match(window[dates[0].end : dates[1].start])
+                and dates[0].iso <= dates[1].iso
+            ):
+                line = text[line_bounds(text, label.start())[0] : label.end() + dates[1].end]
+                return field(dates[0].iso, line), field(dates[1].iso, line)
     return None
 
 

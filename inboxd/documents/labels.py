@@ -23,7 +23,10 @@ SNIPPET_CHARS = 80
 AFTER_CHARS = 60  # a value further right than this on the label's line belongs to a column
 NEXT_LINES = 2  # non-empty lines looked at below a label that ends its line
 # What may stand between a label and its value: "Invoice No.: # 123", "Datum :", "N°".
-_SEPARATORS = re.compile(r"^[\s:#.\-\u2013=]*(?:n[°ºo]\.?\s*)?[\s:#.\-\u2013=]*", re.IGNORECASE)
+# A "-" right before a digit is a minus sign, not a separator ("Total: -233,47").
+_SEPARATORS = re.compile(
+    r"^(?:[\s:#.\u2013=]|-(?!\d))*(?:n[°ºo]\.?\s*)?(?:[\s:#.\u2013=]|-(?!\d))*", re.IGNORECASE
+)
 _LABEL_ENDS_LINE = re.compile(r"^[\s:#.\-\u2013=()]*$")
 # What may precede a value at the start of a line below its label: "# 123", "$ 279.84".
 _LEAD = re.compile(r"[\s:#]*(?:[$€£¥₹]|Rs\.?|[A-Z]{3})?[\s:#]*")

@@ -24,7 +24,7 @@ from inboxd.documents.labels import find_labelled, line_bounds, snippet
 MAX_NAME_CHARS = 60
 RECIPIENT_LINES = 4  # lines under "Bill to" that belong to the recipient
 _I = re.IGNORECASE
-_NL = r"(?<![^\W\d_])"
+_NL = r"(?-i:(?<![a-zß-ÿ]))"  # as in fields: after a digit or capital, not lowercase
 
 _LEGAL_FORM = (
     r"GmbH\s*&\s*Co\.?\s*KG|GmbH|gGmbH|AG|KGaA|KG|OHG|UG|e\.\s?K\.|e\.\s?V\.|SE|"
@@ -34,9 +34,9 @@ _LEGAL_FORM = (
 )
 # Up to five capitalised words (or "&", digits) before the legal form: "Amazon Web
 # Services, Inc.", "Bei Spiel GmbH", "e-Luscious Nederland B.V." is missed by design.
+_WORD = r"[A-Z\u00c4\u00d6\u00dc\u00c9\u00c80-9][\w&'\u2019.\-]*"
 _COMPANY = re.compile(
-    rf"(?<![\w&])((?:[A-ZÄÖÜÉÈ0-9][\w&'\u2019.\-]*,?[ \t]+|&[ \t]+){{1,5}}(?:{_LEGAL_FORM}))"
-    r"(?![\w])"
+    rf"(?<![\w&])((?:{_WORD}[ \t]+|&[ \t]+){{0,4}}{_WORD},?[ \t]+(?:{_LEGAL_FORM}))(?![\w])"
 )
 _SENDER_LABEL = re.compile(
     _NL + r"(?:from|seller|sold\s+by|vendor|supplier|issued\s+by|verk[äa]ufer|lieferant|"
@@ -134,13 +134,20 @@ def _most_frequent_company(text: str) -> dict[str, Any] | None:
 
 
 def _recipient_spans(text: str) -> list[tuple[int, int]]:
-    """Text under "Bill to"/"Rechnungsadresse"-like labels: the recipient, not the sender."""
+    """Text under "Bill to"/"Rechnungsadresse"-like labels: the recipient, not the sender.
+
+    The block is the label's line and up to ``RECIPIENT_LINES`` more, ending early at a
+    blank line (where an address block ends).
+    """
     spans = []
     for m in _RECIPIENT_LABEL.finditer(text):
-        end = m.end()
+        end = line_bounds(text, m.start())[1]
         for _ in range(RECIPIENT_LINES):
             nxt = text.find("\n", end + 1)
-            end = nxt if nxt >= 0 else len(text)
+            nxt = nxt if nxt >= 0 else len(text)
+            if not text[end + 1 : nxt].strip():
+                break
+            end = nxt
         spans.append((line_bounds(text, m.start())[0], end))
     return spans
 

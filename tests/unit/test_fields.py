@@ -134,3 +134,101 @@ def test_letters_get_no_invoice_fields() -> None:
     text = "Dear Sir,\nInvoice number: 12345 as discussed.\nTotal 12.00 EUR"
     assert "invoice_number" not in extract_fields(text, "letter")
     assert "total_amount" not in extract_fields(text, "letter")
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "iso"),
+    [
+        # value after its label
+        ("Invoice No.: INV-7 \nInvoice Date: 2026-03-15", "INV-7", "2026-03-15"),
+        # value drawn before its label (right-aligned layouts)
+        ("993548900Factuurnummer: \n19 april 2014Factuurdatum: ", "993548900", "2014-04-19"),
+        # label alone, value on the next line(s)
+        ("Invoice Number:\n\nA-17\nInvoice Date:\n03/20/2023", "A-17", "2023-03-20"),
+        # the date that follows the document number
+        ("Facture n°562044387 du 02 Juillet 2015", "562044387", "2015-07-02"),
+        ("Rechnung # RE-2017/505 von 09.05.2017\nLeistungsdatum 07.05.2017", "RE-2017/505",
+         "2017-05-09"),
+    ],
+)  # fmt: skip
+def test_labelled_values_in_every_layout(text: str, number: str, iso: str) -> None:
+    """Labels find their values after, before and below them."""
+    fields = extract_fields(text, "invoice")
+    assert fields["invoice_number"]["value"] == number
+    assert fields["issue_date"]["value"] == iso
+
+
+def test_a_column_header_is_not_a_label() -> None:
+    """ "Qty Product Price Total" over a table row gives no total from that row."""
+    text = "Qty Product Price Total\n1.00 Design 160.00\nTotal: 190.40 EUR"
+    found = find_total(text)
+    assert found is not None and found[0]["value"] == "190.40"
+
+
+@pytest.mark.parametrize(
+    ("text", "total", "due"),
+    [
+        ("Grand total 1,190.00\nPaid -190.00\nBalance due 1,000.00", "1190.00", "1000.00"),
+        ("Total TTC : -233,47 EUR", "-233.47", None),  # a credit keeps its sign
+        ("SUMME EUR 39,44\nGesamtbetrag 34,44 2,92 37,36\nSumme 4,27", "39.44", None),
+        ("Total\n$ \n279.84", "279.84", None),  # currency sign alone on a line between
+        ("29.99 € TTCSomme à payer", "29.99", None),  # value before a French label
+    ],
+)
+def test_total_amount_due_and_subtotals(text: str, total: str, due: str | None) -> None:
+    """The grand total and what is left to pay, never a subtotal or a breakdown row."""
+    fields = extract_fields(text, "invoice")
+    assert fields["total_amount"]["value"] == total
+    assert fields.get("amount_due", {}).get("value") == due
+
+
+def test_due_date_vat_and_vat_id() -> None:
+    """Due date, VAT amount and the seller's VAT id come from their labels."""
+    text = (
+        "Muster GmbH - Bahnhofstr. 5 - 10115 Berlin\nRechnung Nr. 17\nDatum: 03.03.2026\n"
+        "Nettobetrag: 100,00 EUR\nzzgl. 19% MwSt.: 19,00 EUR\nGesamtbetrag: 119,00 EUR\n"
+        "Zahlbar bis 17.03.2026\nUSt-IdNr.: DE 123 456 789"
+    )
+    values = {k: v["value"] for k, v in extract_fields(text, "invoice").items()}
+    assert values["due_date"] == "2026-03-17"
+    assert values["vat_amount"] == "19.00"
+    assert values["vat_id"] == "DE123456789"
+    assert values["sender"] == "Muster GmbH"
+
+
+@pytest.mark.parametrize(
+    ("text", "sender"),
+    [
+        ("Bill to: Kunde AG\nStrasse 1\n\nAmazon Web Services, Inc.\nfooter Amazon Web Services,"
+         " Inc.", "Amazon Web Services, Inc."),
+        ("Seller: Corner Shop\nTotal 3.00", "Corner Shop"),
+        ("Bill to:\nKunde AG\nStrasse 1\n\nThanks, Lieferant GmbH", "Lieferant GmbH"),
+        ("Lieferant GmbH\nBill to:\nKunde AG\nStrasse 1", "Lieferant GmbH"),
+        ("Dear Sir,\nthank you.", None),  # no evidence, no guess
+    ],
+)  # fmt: skip
+def test_sender(text: str, sender: str | None) -> None:
+    """The sender comes from a label, the return address or a company name not billed."""
+    found = extract_fields(text, "invoice").get("sender")
+    assert (found["value"] if found else None) == sender
+
+
+def test_statement_period_and_masked_account() -> None:
+    """A statement gets its period and a masked account number, never the full IBAN."""
+    text = (
+        "Account statement\nAccount number 12345678\n"
+        "Statement period: 01/02/2026 - 28/02/2026\nIBAN DE89 3704 0044 0532 0130 00"
+    )
+    fields = extract_fields(text, "bank_statement")
+    assert fields["period_start"]["value"] == "2026-02-01"
+    assert fields["period_end"]["value"] == "2026-02-28"
+    assert fields["account_number"]["value"] == "****5678"
+    assert "12345678" not in fields["account_number"]["text"]
+    assert "iban" not in fields
+
+
+def test_statement_account_from_iban_is_masked() -> None:
+    """Without an account number label, the statement's IBAN is given masked."""
+    fields = extract_fields("Kontoauszug\nIBAN DE89 3704 0044 0532 0130 00", "bank_statement")
+    assert fields["account_number"]["value"].endswith("3000")
+    assert "3704" not in fields["account_number"]["value"] + fields["account_number"]["text"]
