@@ -1,9 +1,10 @@
-"""The ``inboxd`` command.  The one place that turns an ``InboxdError`` into an exit code."""
+"""The ``inboxd`` command: the one place that turns an ``InboxdError`` into an exit code."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,16 +12,36 @@ from typing import Any
 import structlog
 
 from inboxd import __version__, logs
-from inboxd.errors import InboxdError, JobNotFound
+from inboxd.errors import InboxdError, JobNotFound, UsageError
 from inboxd.models import Job, JobStatus
 from inboxd.settings import Settings, load_settings, public_view
 from inboxd.store import JobStore
 
 EX_INTERRUPTED = 130
+DESCRIPTION = (
+    "Watched-folder document intake: each folder dropped into the inbox becomes one job; "
+    "its documents are classified and routed, a result JSON is written beside them and the "
+    "folder moves to done/ or failed/."
+)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _list_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--status", choices=[s.value for s in JobStatus])
+    options.add_argument("--limit", type=_positive, default=20)
+    options.add_argument("--json", action="store_true", help="one JSON object per line")
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inboxd", description=__doc__)
+    parser = argparse.ArgumentParser(prog="inboxd", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"inboxd {__version__}")
     parser.add_argument(
         "--config",
@@ -45,12 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify = sub.add_parser("classify", help="classify files (dry run: no store, no moves)")
     classify.add_argument("files", type=Path, nargs="+")
 
-    jobs = sub.add_parser("jobs", help="list or show recorded jobs")
+    list_options = _list_options()
+    jobs = sub.add_parser("jobs", help="list (the default) or show recorded jobs",
+                          parents=[list_options])  # fmt: skip
     jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION")
-    listing = jobs_sub.add_parser("list", help="most recent jobs first")
-    listing.add_argument("--status", choices=[s.value for s in JobStatus])
-    listing.add_argument("--limit", type=int, default=20)
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    jobs_sub.add_parser("list", help="most recent jobs first", parents=[list_options])
     show = jobs_sub.add_parser("show", help="one job as JSON (an id or a unique prefix)")
     show.add_argument("job_id")
 
@@ -69,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "jobs" and args.jobs_command is None:
-        args.jobs_command, args.status, args.limit, args.json = "list", None, 20, False
+        args.jobs_command = "list"
+    if args.command != "run":
+        # `inboxd jobs | head`: end quietly when the reader goes away, as other tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         settings = load_settings(args.config)
         _configure_logging(settings, args)
@@ -114,7 +137,7 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
 
     folder: Path = args.path
     if not folder.is_dir():
-        raise InboxdError(f"not a folder: {folder}")
+        raise UsageError(f"not a folder: {folder}")
     store, pipeline = make_store(settings), make_pipeline(settings)
     ctx = WorkContext(
         store=store, process=pipeline.process,
@@ -145,16 +168,16 @@ def _progress_printer() -> Any:
 def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
     from inboxd.daemon import make_pipeline
 
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        raise UsageError(f"not a file: {', '.join(missing)}")
     pipeline = make_pipeline(settings)
-    failed = 0
     try:
-        for path in args.files:
-            result = pipeline.process(path, path.name)
-            failed += result.error is not None
-            _print_json(result.model_dump(mode="json"))
+        results = [pipeline.process(path, path.name) for path in args.files]
     finally:
         pipeline.close()
-    return 1 if failed else 0
+    _print_json([r.model_dump(mode="json") for r in results])
+    return 1 if any(r.error for r in results) else 0
 
 
 def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
@@ -218,6 +241,10 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     store = make_store(settings)
     try:
         job = _find_job(store, args.job_id)
+        if job.status is not JobStatus.FAILED:
+            raise UsageError(
+                f"job {job.job_id} is {job.status.value}; only failed jobs are retried"
+            )
         target = retry_job(job, settings.dirs(), store)
     finally:
         store.close()

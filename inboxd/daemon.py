@@ -22,7 +22,7 @@ import structlog
 
 from inboxd.documents.extract import ExtractLimits
 from inboxd.documents.rules import load_rules
-from inboxd.errors import AlreadyRunning, JobNotFound
+from inboxd.errors import AlreadyRunning, FolderError, JobNotFound
 from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import WRAP_PREFIX, Candidate, list_candidates, snapshot
@@ -83,12 +83,16 @@ class Daemon:
         self.dirs = settings.dirs()
         self.hints: queue.Queue[str] = queue.Queue(maxsize=1)
         self.stopping = threading.Event()
-        self.settler = Settler(settings.settle_seconds, settings.marker_file)
+        self.settler = Settler(
+            settings.settle_seconds, settings.marker_file, settings.hidden_settle_seconds
+        )
         self.counts = {str(o): 0 for o in Outcome}
         self._stuck: dict[Path, float] = {}  # folder in processing/ -> when to try again
         self._stuck_tries: dict[Path, int] = {}
         self._recovered = False
         self._waiting = 0  # candidates seen in the inbox by the last scan
+        self._reasons: dict[str, str] = {}  # why each waiting folder waits, as last logged
+        self._blocked: dict[str, tuple[float, int]] = {}  # unclaimable: (retry at, tries)
         self.healthy = True
         self.notifier = Notifier()
         self._store = store
@@ -278,17 +282,31 @@ class Daemon:
             log.info("inbox.readable", inbox=str(self.dirs["inbox"]))
             self.healthy = True
         self._waiting = len(candidates)
-        self.settler.retain({c.name for c in candidates})
+        names = {c.name for c in candidates}
+        self.settler.retain(names)
+        for memory in (self._reasons, self._blocked):
+            for name in set(memory) - names:
+                del memory[name]
         due = self.settings.rescan_seconds
         for candidate in candidates:
             if self.stopping.is_set():
                 break
+            if self._blocked.get(candidate.name, (0.0, 0))[0] > now:
+                continue
             verdict = self.settler.observe(candidate.name, self._snapshot(candidate), now)
             if verdict.ready:
                 self._claim_and_work(candidate)
-            elif verdict.wait_seconds is not None:
+                continue
+            self._tell_why(candidate.name, verdict.reason)
+            if verdict.wait_seconds is not None:
                 due = min(due, verdict.wait_seconds)
         return due
+
+    def _tell_why(self, name: str, reason: str) -> None:
+        """Say once why a folder is not taken yet (a user otherwise sees nothing happen)."""
+        if reason != "still settling" and self._reasons.get(name) != reason:
+            log.info("folder.waiting", folder=name, reason=reason)
+        self._reasons[name] = reason
 
     def _snapshot(self, candidate: Candidate) -> Any:
         return snapshot(candidate, self.settings.marker_file)
@@ -299,17 +317,34 @@ class Daemon:
         if not self.settler.observe(candidate.name, self._snapshot(candidate), now).ready:
             return
         self.settler.forget(candidate.name)
-        source = candidate.path
-        if candidate.loose_file:
-            source = folders.wrap_loose_file(candidate.path)
-            log.info("file.wrapped", file=candidate.name, folder=source.name)
-        claimed = folders.claim(source, self.dirs["processing"])
+        try:
+            claimed = self._claim(candidate)
+        except (FolderError, OSError) as exc:
+            # A folder we may not move (read-only, held by another program) must not stop
+            # the daemon or the folders behind it: skip it, say why, try again later.
+            _, tries = self._blocked.get(candidate.name, (0.0, 0))
+            delay = min(STUCK_RETRY_MAX_SECONDS, self.settings.stuck_retry_seconds * 2.0**tries)
+            self._blocked[candidate.name] = (time.monotonic() + delay, tries + 1)
+            log.error("folder.claim_failed", folder=candidate.name, error=str(exc),
+                      retry_in_s=round(delay))  # fmt: skip
+            return
+        self._blocked.pop(candidate.name, None)
         if claimed is None:
             log.info("folder.vanished", folder=candidate.name)
             return
         failpoint("after_claim")
         log.info("job.claimed", folder=candidate.name, path=str(claimed))
         self._work(claimed)
+
+    def _claim(self, candidate: Candidate) -> Path | None:
+        source = candidate.path
+        if candidate.loose_file:
+            source = folders.wrap_loose_file(candidate.path)
+            log.info("file.wrapped", file=candidate.name, folder=source.name)
+        claimed = folders.claim(source, self.dirs["processing"])
+        if claimed is not None:
+            folders.adopt(claimed)
+        return claimed
 
     def _work(self, folder: Path) -> Job:
         assert self.ctx is not None
@@ -396,6 +431,8 @@ def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
         raise JobNotFound(f"job {job.job_id} has no folder in {dirs['failed']}")
     state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
     state["attempt"] = int(state.get("attempt", 1)) + 1
+    state["queued"] = True  # ours: the claim keeps this job id (see folders.adopt)
+    state.pop("runs", None)
     folders.write_state(folder, state)
     target = folders.move_unique(folder, dirs["inbox"], job.job_id)
     job.status, job.attempt, job.updated_at = JobStatus.PENDING, state["attempt"], utcnow()

@@ -54,6 +54,12 @@ class SchemaMissing(StoreError):
     exit_code = EX_CONFIG
 
 
+class UsageError(InboxdError):
+    """The command was given something it cannot work on."""
+
+    exit_code = 64  # EX_USAGE
+
+
 class JobNotFound(InboxdError):
     """No job has this id."""
 

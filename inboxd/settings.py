@@ -23,6 +23,7 @@ from inboxd.errors import ConfigError
 DEFAULT_CONFIG_PATHS = (Path("config/inboxd.toml"), Path("/etc/inboxd/inboxd.toml"))
 DEFAULT_ROOT = Path("var")
 DEFAULT_SETTLE_SECONDS = 5.0
+DEFAULT_HIDDEN_SETTLE_SECONDS = 60.0
 DEFAULT_RESCAN_SECONDS = 30.0
 DEFAULT_POLL_SECONDS = 2.0
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     failed_dir: Path | None = None
 
     settle_seconds: float = Field(DEFAULT_SETTLE_SECONDS, ge=0)
+    # A folder holding hidden files (".name") waits this long unchanged instead.
+    hidden_settle_seconds: float = Field(DEFAULT_HIDDEN_SETTLE_SECONDS, ge=0)
     rescan_seconds: float = Field(DEFAULT_RESCAN_SECONDS, gt=0)
     observer: Literal["auto", "inotify", "polling"] = "auto"
     poll_seconds: float = Field(DEFAULT_POLL_SECONDS, gt=0)
@@ -150,8 +153,24 @@ class Settings(BaseSettings):
         toml_file = settings_cls.model_config.get("toml_file")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+            sources.append(_FileRelativeToml(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+
+# Paths a config file may give relative to itself (as a user reading the file expects,
+# whatever the daemon's working directory is: systemd starts it in /).
+_PATH_KEYS = ("root", "inbox_dir", "processing_dir", "done_dir", "failed_dir", "rules_path")
+
+
+class _FileRelativeToml(TomlConfigSettingsSource):
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        base = Path(str(self.toml_file_path)).parent
+        store = data.get("store")
+        for table, key in [(data, k) for k in _PATH_KEYS] + [(store, "sqlite_path")]:
+            if isinstance(table, dict) and isinstance(table.get(key), str):
+                table[key] = os.path.normpath(base / table[key])  # absolute ones stay
+        return data
 
 
 def _refuse_overlap(dirs: dict[str, Path]) -> None:
@@ -184,12 +203,30 @@ def _apply_supabase_env(store: StoreSettings) -> None:
         store.supabase_key = SecretStr(os.environ["SUPABASE_SERVICE_ROLE_KEY"])
 
 
+# INBOXD_ variables that are not settings.
+_OTHER_ENV = frozenset({"INBOXD_CONFIG", "INBOXD_FAILPOINT"})
+
+
+def _refuse_unknown_env() -> None:
+    """A misspelt INBOXD_ variable is an error, like a misspelt key in the file."""
+    known = {f"INBOXD_{name.upper()}" for name in Settings.model_fields}
+    known |= {f"INBOXD_STORE__{name.upper()}" for name in StoreSettings.model_fields}
+    unknown = sorted(
+        name for name in os.environ
+        if name.upper().startswith("INBOXD_") and name.upper() not in known | _OTHER_ENV
+        and name.upper() != "INBOXD_STORE"
+    )  # fmt: skip
+    if unknown:
+        raise ConfigError(f"unknown environment variable(s): {', '.join(unknown)}")
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings from ``overrides``, the environment and the config file (highest first).
 
     Raises ``ConfigError`` with one line per problem; secrets are never echoed.
     """
     path = find_config(config)
+    _refuse_unknown_env()
 
     class _FileSettings(Settings):
         model_config = SettingsConfigDict(toml_file=path)
@@ -205,7 +242,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
-    where = f" (config {path})" if path else ""
+    where = f" (config file {path} and INBOXD_* environment)" if path else ""
     parts = []
     for err in exc.errors(include_input=False, include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "settings"

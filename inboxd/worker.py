@@ -133,6 +133,8 @@ def _unsettle(
     log.warning("job.unsettled", reason=str(exc))
     if ctx.inbox_dir is None:
         raise InboxdError(f"{exc}: the folder is still being written") from None
+    state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
+    folders.write_state(folder, {**state, "queued": True})  # keep this job id at the claim
     location = folders.move_unique(folder, ctx.inbox_dir, job.job_id)
     job.status, job.updated_at = JobStatus.PENDING, utcnow()
     ctx.store.upsert(job)
@@ -191,9 +193,9 @@ def _finish(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[J
     if job.failed_files:
         assert job.result is not None
         names = [f"{r.path} ({r.error.code})" for r in job.result.results if r.error]
-        job.error = f"{job.failed_files} of {job.total_files} files failed: " + ", ".join(
-            names[:10]
-        )
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+        listed = ", ".join(names[:10])
+        job.error = f"{job.failed_files} of {job.total_files} files failed: {listed}{more}"
     return _complete(folder, job, ctx, Outcome.FAILED if failed else Outcome.DONE, started)
 
 

@@ -21,6 +21,7 @@ import structlog
 
 from inboxd.errors import ConfigError, FolderError
 from inboxd.inbox.scan import RESULT_FILE, RESULT_TEMP, STATE_FILE, WRAP_PREFIX
+from inboxd.models import clean_json
 
 log = structlog.get_logger("inboxd.folders")
 # What SMB/NFS shares report for a moment and then not (EACCES: a scanner or antivirus
@@ -109,7 +110,9 @@ def wrap_loose_file(path: Path) -> Path:
     renamed to the file's name: the result appears in one step.
     """
     wrap = path.parent / f"{WRAP_PREFIX}{path.name}"
-    wrap.mkdir(exist_ok=True)
+    if wrap.is_dir():  # left by a daemon that died mid-wrap: publish it first
+        finish_wrap(wrap)
+    wrap.mkdir()
     rename_noreplace(path, wrap / path.name)
     return finish_wrap(wrap)
 
@@ -179,6 +182,35 @@ def find_job_folder(directory: Path, job_id: str, name: str | None = None) -> Pa
     return None
 
 
+def adopt(folder: Path) -> None:
+    """Make a freshly claimed folder a new job unless inboxd queued it (``retry``).
+
+    A copy of a finished folder dropped again carries the old job's state and result; it is
+    a new job, not a replay of the old one. A result file the user brought along is kept
+    under another name, never overwritten.
+    """
+    state = read_state(folder)
+    if state is not None and state.get("queued"):
+        write_state(folder, {k: v for k, v in state.items() if k != "queued"})
+        return
+    if state is not None:
+        (folder / STATE_FILE).unlink()
+    if (folder / RESULT_FILE).exists():
+        keep_aside(folder / RESULT_FILE)
+
+
+def keep_aside(path: Path) -> Path:
+    """Rename path to a free ``name.orig`` (``name.orig-2``...) beside it."""
+    for suffix in ["", *[f"-{n}" for n in range(2, 1000)]]:
+        target = path.with_name(f"{path.name}.orig{suffix}")
+        try:
+            rename_noreplace(path, target)
+        except FileExistsError:
+            continue
+        return target
+    raise FolderError(f"no free name to keep {path} aside")
+
+
 def read_result(folder: Path) -> dict[str, Any] | None:
     """The result JSON in a folder, or None if absent or unreadable."""
     try:
@@ -200,7 +232,8 @@ def write_result(folder: Path, result: dict[str, Any]) -> Path:
 
 def _write_atomic(target: Path, temp: Path, data: dict[str, Any]) -> None:
     """Temp file, fsync, rename, fsync the directory: a reader sees old or new, never half."""
-    payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    # clean_json: a folder name that is not UTF-8 arrives with lone surrogates.
+    payload = json.dumps(clean_json(data), indent=2, ensure_ascii=False).encode("utf-8")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         with open(fd, "wb") as out:

@@ -32,9 +32,14 @@ def is_junk(name: str, is_dir: bool = False) -> bool:
     return lowered in JUNK_FILES or name.startswith("._")
 
 
+def is_temp(name: str) -> bool:
+    """Names copiers, browsers and office suites give files they are still writing."""
+    return any(fnmatch.fnmatch(name, p) for p in PARTIAL_PATTERNS)
+
+
 def is_partial(name: str) -> bool:
-    """Temporary or hidden names: their folder is not complete yet."""
-    return name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in PARTIAL_PATTERNS)
+    """Temporary or hidden names: not (yet) a job of their own, not complete yet."""
+    return name.startswith(".") or is_temp(name)
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,11 @@ class Snapshot:
 
     entries: frozenset[tuple[str, int, int, bool]]  # (relpath, size, mtime_ns, is_dir)
     files: int  # regular files that are not the daemon's own
-    partial: tuple[str, ...]  # relpaths of temporary or hidden files
+    partial: tuple[str, ...]  # relpaths of temporary files (*.part, ~$x, ...)
     has_marker: bool
+    # Hidden files (rsync's ".name.XXXXXX" while it copies, but also ".gitkeep" or the state
+    # files of folders bundled inside): the folder waits longer, not forever.
+    hidden: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -87,10 +95,12 @@ def snapshot(candidate: Candidate, marker: str | None = None) -> Snapshot:
         except FileNotFoundError:
             return Snapshot(frozenset(), 0, (), False)
         entry = (candidate.name, st.st_size, st.st_mtime_ns, False)
-        return Snapshot(frozenset({entry}), 1, (), marker is None)
+        # A loose file cannot carry a marker: the quiet period alone decides.
+        return Snapshot(frozenset({entry}), 1, (), True)
     entries: set[tuple[str, int, int, bool]] = set()
     files = 0
     partial: list[str] = []
+    hidden: list[str] = []
     has_marker = False
     for rel, st in walk(candidate.path):
         is_dir = stat.S_ISDIR(st.st_mode)
@@ -100,11 +110,17 @@ def snapshot(candidate: Candidate, marker: str | None = None) -> Snapshot:
             continue
         if marker is not None and rel == marker:
             has_marker = True
-        elif is_partial(name) and not is_junk(name):
+        elif is_junk(name):
+            files += 1
+        elif is_temp(name):
             partial.append(rel)
+        elif name.startswith("."):
+            hidden.append(rel)
         else:
             files += 1
-    return Snapshot(frozenset(entries), files, tuple(sorted(partial)), has_marker)
+    return Snapshot(
+        frozenset(entries), files, tuple(sorted(partial)), has_marker, tuple(sorted(hidden))
+    )
 
 
 def walk(root: Path) -> list[tuple[str, os.stat_result]]:

@@ -171,11 +171,7 @@ def test_classify_is_a_dry_run(tmp_path: Path) -> None:
     letter_pdf(tmp_path / "b.pdf")
     result = inboxd(tmp_path / "tree", "classify", str(tmp_path / "a.pdf"), str(tmp_path / "b.pdf"))
     assert result.returncode == 0
-    decoder, text, docs = json.JSONDecoder(), result.stdout, []
-    while text.strip():
-        doc, end = decoder.raw_decode(text.strip())
-        docs.append(doc)
-        text = text.strip()[end:]
+    docs = json.loads(result.stdout)
     assert [d["doc_type"] for d in docs] == ["invoice", "letter"]
     assert not (tmp_path / "tree").exists()
 

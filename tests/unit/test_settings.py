@@ -57,3 +57,40 @@ def test_secret_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.store.supabase_key.get_secret_value() == "super-secret-key"
     assert "super-secret-key" not in repr(public_view(settings))
     assert "super-secret-key" not in repr(settings)
+
+
+def test_paths_in_a_file_are_relative_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``root = "var"`` in /etc/x/inboxd.toml means /etc/x/var, whatever the working directory."""
+    config = tmp_path / "conf" / "inboxd.toml"
+    config.parent.mkdir()
+    config.write_text('root = "../tree"\n[store]\nsqlite_path = "jobs.db"\n')
+    monkeypatch.chdir("/")
+    settings = load_settings(config)
+    assert settings.dirs()["inbox"] == tmp_path / "tree" / "inbox"
+    assert settings.db_path == tmp_path / "conf" / "jobs.db"
+
+
+def test_misspelt_environment_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An INBOXD_ variable that names no setting is refused, like a typo in the file."""
+    monkeypatch.setenv("INBOXD_SETLE_SECONDS", "3")
+    with pytest.raises(ConfigError, match=r"unknown environment variable.*INBOXD_SETLE_SECONDS"):
+        load_settings(None)
+
+
+def test_example_config_documents_every_setting() -> None:
+    """config/inboxd.example.toml is valid and names every setting with its variable."""
+    import tomllib
+
+    from inboxd.settings import Settings, StoreSettings
+
+    path = Path(__file__).resolve().parents[2] / "config" / "inboxd.example.toml"
+    text = path.read_text()
+    load_settings(path)
+    tomllib.loads(text)
+    for name in Settings.model_fields:
+        if name != "store":
+            assert f"{name} =" in text and f"INBOXD_{name.upper()}" in text, name
+    for name in StoreSettings.model_fields:
+        assert f"{name} =" in text and f"INBOXD_STORE__{name.upper()}" in text, name
