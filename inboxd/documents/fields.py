@@ -56,7 +56,11 @@ _NUMBER_LABEL = re.compile(
     r"(?:rechnungs|gutschrifts|beleg|factuur)nummer|"
     r"(?:num[ée]ro|n[úu]mero|numero)\s+(?:de\s+(?:la\s+)?)?(?:facture|factura|fattura)|"
     r"(?:facture|factura|fattura|rechnung|invoice)\s*(?=#)|"
-    r"(?:facture|factura|fattura)\s+n(?=[°º])"
+    r"(?:facture|factura|fattura)\s+n(?=[°º])|"
+    # A title word opening a line, then the number: "Rechnung RE1001", "Invoice 103767",
+    # "Avoir AV-2017-0005", "Handelsrechnung (380) Nr. 471102 vom 15.11.2024".
+    r"(?m:^[ \t]*)(?:\w*rechnung|invoice|facture|avoir|factura|fattura|factuur|"
+    r"credit\s+note|gutschrift)(?:[ \t]*\(\d{3}\))?(?:[ \t]+(?:nr|no|n°)\.?)?(?=[ \t]+\w*\d)"
     r")",
     _I,
 )
@@ -124,7 +128,7 @@ _PAYABLE = re.compile(
 _GRAND = re.compile(
     _NL + r"(?:grand\s+total|total\s+amount|invoice\s+total|total\s+(?:incl|inkl|ttc|gross)"
     r"\w*\.?|gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|gesamtsumme|summe\s+brutto|"
-    r"montant\s+ttc|total\s+facture|importe\s+total|total\s+factura|totale\s+documento|"
+    r"bruttosumme|rechnungssumme|montant\s+ttc|total\s+facture|importe\s+total|total\s+factura|totale\s+documento|"
     r"totale\s+fattura|totaalbedrag|factuur\s*totaal|totaal\s+incl\w*\.?)(?!\w)",
     _I,
 )
@@ -134,7 +138,9 @@ _GENERIC_TOTAL = re.compile(
 _NOT_TOTAL = re.compile(
     r"sub\s*-?\s*total|zwischensumme|sous[-\s]total|subtotaal|total\s+(?:net|ht|hors|excl|"
     r"exkl|vat|tax|mwst|ust|tva|iva|btw)\b|net\s+total|(?:vat|tax|mwst|ust)\s+total|"
-    r"nettobetrag|netto\b|total\s+(?:qty|quantity|items|pages)|gesamt\s*(?:menge|gewicht)",
+    r"nettobetrag|netto\b|total\s+(?:qty|quantity|items|pages)|gesamt\s*(?:menge|gewicht)|"
+    r"ohne\s+(?:ust|mwst|steuer)|excl(?:\.|uding)?\s+(?:vat|tax)|hors\s+tax|"
+    r"zuschl[äa]g|abschl[äa]g|rabatt|discount|skonto|remise|descuento|sconto|korting",
     _I,
 )
 _VAT_LINE = re.compile(

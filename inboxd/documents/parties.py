@@ -39,7 +39,7 @@ _COMPANY = re.compile(
     rf"(?<![\w&])((?:{_WORD}[ \t]+|&[ \t]+){{0,4}}{_WORD},?[ \t]+(?:{_LEGAL_FORM}))(?![\w])"
 )
 _SENDER_LABEL = re.compile(
-    _NL + r"(?:from|seller|sold\s+by|vendor|supplier|issued\s+by|verk[äa]ufer|lieferant|"
+    _NL + r"(?<!-)(?:from|seller|sold\s+by|vendor|supplier|issued\s+by|verk[äa]ufer|lieferant|"
     r"rechnungssteller|absender|fournisseur|vendeur|[ée]metteur|proveedor|emisor|"
     r"fornitore|venditore|leverancier|verkoper)\s*:",
     _I,
@@ -86,8 +86,8 @@ def _field(value: Any, text: str) -> dict[str, Any]:
 def _name(piece: str) -> tuple[object, int, int] | None:
     """A name-like value: letters, at most a few words, cut at a comma or a digit run."""
     m = re.match(r"\s*([^\W\d_][^\n,;:]{1,58}[^\W_])", piece)
-    if not m:
-        return None
+    if not m or piece[m.end() : m.end() + 1] == ":":
+        return None  # "Seller: Number: 549910": the next label, not a name
     return m.group(1).strip(), m.start(1), m.end(1)
 
 

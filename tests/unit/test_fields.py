@@ -87,6 +87,9 @@ def test_issue_date(text: str, iso: str | None) -> None:
         ("Rechnungs-Nr. 4711", "4711"),
         ("Invoice # 12345", "12345"),
         ("Facture N° F20260023", "F20260023"),
+        ("Rechnung RE1001\nKunden-Nr.: 10000", "RE1001"),
+        ("Handelsrechnung (380) Nr. 471102 vom 15.11.2024", "471102"),
+        ("Invoice Summary\nAccount 12345", None),
         ("Invoice number: see below", None),
     ],
 )
