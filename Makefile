@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean help supabase-deps systemd-deps
+.PHONY: run test lint unit bench clean help supabase-deps systemd-deps ocr-deps
 
 help:
 	@echo "make run    set up and start inboxd on a demo inbox under ./var (Ctrl-C stops)"
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check inboxd tests benchmarks
 	$(BIN)/mypy
 
-test: lint supabase-deps systemd-deps
+test: lint supabase-deps systemd-deps ocr-deps
 	$(BIN)/pytest
 
 # The local Supabase-like stack the store tests start (tests/supabase_stack.py): PostgreSQL 15
@@ -77,3 +77,9 @@ clean:
 systemd-deps:
 	@command -v systemd-analyze >/dev/null 2>&1 || { echo "installing systemd (apt)"; \
 		$(call apt_install,systemd); }
+
+# OCR is optional for users; the tests exercise it for real, so they need tesseract.
+ocr-deps:
+	@{ command -v tesseract && command -v pdftoppm; } >/dev/null 2>&1 || { \
+		echo "installing tesseract-ocr and poppler-utils (apt)"; \
+		$(call apt_install,tesseract-ocr tesseract-ocr-eng poppler-utils); }

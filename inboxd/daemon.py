@@ -31,6 +31,7 @@ from inboxd.inbox.watch import choose_observer, start_watch
 from inboxd.isolation import IsolatedPipeline
 from inboxd.models import Job, JobStatus, utcnow
 from inboxd.notify import Notifier
+from inboxd.pipeline import OcrOptions
 from inboxd.settings import Settings
 from inboxd.store import JobStore
 from inboxd.store.sqlite import SqliteStore
@@ -72,6 +73,12 @@ def make_pipeline(settings: Settings) -> IsolatedPipeline:
         timeout=settings.file_timeout_seconds,
         memory_mb=settings.file_memory_mb,
         recycle_after=settings.worker_recycle_files,
+        ocr=OcrOptions(
+            enabled=settings.ocr_enabled,
+            timeout_seconds=settings.ocr_timeout_seconds,
+            languages=settings.ocr_languages,
+            pages=settings.ocr_pages,
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from inboxd.documents.extract import ExtractLimits
 from inboxd.documents.rules import Rules
 from inboxd.errors import DocumentTooLarge
 from inboxd.models import FileError, FileResult, Routing
+from inboxd.pipeline import OcrOptions
 
 log = structlog.get_logger("inboxd.isolation")
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -35,7 +36,9 @@ _CTX = multiprocessing.get_context("forkserver")
 _CTX.set_forkserver_preload(["inboxd.pipeline"])
 
 
-def _child(conn: Connection, rules: Rules, limits: ExtractLimits, memory_bytes: int) -> None:
+def _child(
+    conn: Connection, rules: Rules, limits: ExtractLimits, ocr: OcrOptions, memory_bytes: int
+) -> None:
     """The worker process: process files until the parent closes the pipe."""
     from inboxd.pipeline import process_file
 
@@ -53,7 +56,7 @@ def _child(conn: Connection, rules: Rules, limits: ExtractLimits, memory_bytes: 
             path, relpath = conn.recv()
         except (EOFError, OSError):
             return
-        result = process_file(Path(path), relpath, rules, limits)
+        result = process_file(Path(path), relpath, rules, limits, ocr_options=ocr)
         if result.error and result.error.message.startswith("MemoryError"):
             result.error = FileError(code=DocumentTooLarge.code, message=_too_large(memory_bytes))
         try:
@@ -87,9 +90,13 @@ class IsolatedPipeline:
         timeout: float,
         memory_mb: int,
         recycle_after: int,
+        ocr: OcrOptions | None = None,
     ) -> None:
         self.rules, self.limits = rules, limits
-        self.timeout, self.memory_bytes = timeout, memory_mb * 2**20
+        self.ocr = ocr or OcrOptions()
+        # OCR has its own time limit, on top of the parse's: the parser must outlive it.
+        self.timeout = timeout + (self.ocr.timeout_seconds if self.ocr.enabled else 0.0)
+        self.memory_bytes = memory_mb * 2**20
         self.recycle_after = recycle_after
         self._proc: Any = None
         self._conn: Connection | None = None
@@ -118,7 +125,8 @@ class IsolatedPipeline:
             self._kill()
             parent, child = _CTX.Pipe()
             self._proc = _CTX.Process(
-                target=_child, args=(child, self.rules, self.limits, self.memory_bytes),
+                target=_child,
+                args=(child, self.rules, self.limits, self.ocr, self.memory_bytes),
                 name="inboxd-parser", daemon=True,
             )  # fmt: skip
             self._proc.start()

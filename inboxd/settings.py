@@ -35,6 +35,9 @@ DEFAULT_FILE_MEMORY_MB = 1024
 DEFAULT_WORKER_RECYCLE_FILES = 200
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_STUCK_RETRY_SECONDS = 30.0
+DEFAULT_OCR_TIMEOUT_SECONDS = 120.0
+DEFAULT_OCR_LANGUAGES = "eng"
+DEFAULT_OCR_PAGES = 3
 DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
 DEFAULT_PROGRESS_INTERVAL_SECONDS = 1.0
 DEFAULT_RETRY_MAX_SECONDS = 30.0
@@ -113,6 +116,12 @@ class Settings(BaseSettings):
     max_attempts: int = Field(DEFAULT_MAX_ATTEMPTS, ge=1)
     # First wait before such a folder is tried again (doubling up to 10 minutes).
     stuck_retry_seconds: float = Field(DEFAULT_STUCK_RETRY_SECONDS, gt=0)
+
+    # OCR of scanned PDFs (needs ocrmypdf, or tesseract with pdftoppm, on PATH); off by default.
+    ocr_enabled: bool = False
+    ocr_timeout_seconds: float = Field(DEFAULT_OCR_TIMEOUT_SECONDS, gt=0)
+    ocr_languages: str = DEFAULT_OCR_LANGUAGES  # tesseract language packs, e.g. "eng+deu"
+    ocr_pages: int = Field(DEFAULT_OCR_PAGES, ge=1)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "console", "json"] = "auto"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +18,10 @@ from inboxd.inbox.scan import RESULT_FILE
 from inboxd.settings import Settings, load_settings
 from inboxd.store.sqlite import SqliteStore
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# ../shared/corpus beside the checkout, or wherever $CORPUS_DIR points.
+CORPUS = Path(
+    os.environ.get("CORPUS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
 
 
 def wait_for(
