@@ -34,6 +34,9 @@ def signal_name(signal: str) -> str:
 def _matches(candidate: Route, doc_type: str, fields: dict[str, Any], signals: list[str]) -> bool:
     if candidate.doc_types and doc_type not in candidate.doc_types:
         return False
-    if candidate.signal is not None and candidate.signal not in {signal_name(s) for s in signals}:
+    names = {signal_name(s) for s in signals}
+    if candidate.signal is not None and candidate.signal not in names:
+        return False
+    if candidate.unless_signal is not None and candidate.unless_signal in names:
         return False
     return candidate.field is None or fields.get(candidate.field) is not None

@@ -46,7 +46,7 @@ _TYPE_KEYS = {
 }
 _PATTERN_KEYS = {"pattern", "weight", "label"}
 _FLAG_KEYS = {"phrases", "patterns"}
-_ROUTE_KEYS = {"name", "doc_type", "signal", "field", "routing"}
+_ROUTE_KEYS = {"name", "doc_type", "signal", "field", "routing", "unless_signal"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class Route:
     doc_types: frozenset[str] = frozenset()
     signal: str | None = None
     field: str | None = None
+    unless_signal: str | None = None  # the route does not apply when this signal is present
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _route(index: int, spec: Any, known_types: set[str]) -> Route:
     for doc_type in doc_types:
         if doc_type not in known_types:
             raise RulesError(f"{where} doc_type: unknown type {doc_type!r}")
-    for key in ("signal", "field"):
+    for key in ("signal", "field", "unless_signal"):
         if key in spec and not (isinstance(spec[key], str) and spec[key]):
             raise RulesError(f"{where} {key}: must be a non-empty string")
     if "routing" not in spec:
@@ -260,6 +261,7 @@ def _route(index: int, spec: Any, known_types: set[str]) -> Route:
         doc_types=frozenset(doc_types),
         signal=spec.get("signal"),
         field=spec.get("field"),
+        unless_signal=spec.get("unless_signal"),
     )
 
 

@@ -132,3 +132,16 @@ def test_paid_flag_is_reported() -> None:
 def test_confidence_formula(best: float, runner_up: float, low: float, high: float) -> None:
     """Confidence grows with the score and shrinks with a close runner-up."""
     assert low <= confidence_of(best, runner_up, 8.0) <= high
+
+
+def test_paid_label_on_a_payable_bill_is_not_paid(tmp_path: Path) -> None:
+    """A bill printing an empty "already paid" label but an amount to pay stays in the INBOX."""
+    from inboxd.documents.route import route
+    from inboxd.models import Routing
+
+    text = ("FACTURE F-2026-7\nDate : 31/01/2026\nTotal TTC 104,90 EUR\n"
+            "Montant déjà payé : 0,00\nNET A PAYER 104,90 EUR\n")  # fmt: skip
+    result = classify(text, "f.pdf", RULES)
+    assert result.doc_type == "invoice"
+    assert {"flag:paid", "flag:payable"} <= set(result.signals)
+    assert route(result.doc_type, {}, result.signals, RULES)[0] == Routing.INBOX

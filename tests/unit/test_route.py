@@ -34,6 +34,8 @@ RULES = load_rules(None)
         ("invoice", {}, ["flag:paid"], Routing.ARCHIVE, "route:invoice-paid"),
         ("invoice", {}, ["flag:direct_debit"], Routing.ARCHIVE, "route:invoice-direct-debit"),
         ("reminder", {}, ["flag:paid"], Routing.INBOX, "type:reminder"),
+        # "Montant déjà payé :" on a bill that says "NET A PAYER": still to be paid
+        ("invoice", {}, ["flag:paid", "flag:payable"], Routing.INBOX, "type:invoice"),
     ],
 )
 def test_default_routing(
