@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     retry = sub.add_parser("retry", help="move a failed job's folder back into the inbox")
     retry.add_argument("job_id")
 
+    serve = sub.add_parser("serve", help="the HTTP intake, with the daemon in the same process")
+    serve.add_argument("--host", help="address to listen on (default: api.host)")
+    serve.add_argument("--port", type=_positive, help="port (default: api.port, 8000)")
+    serve.add_argument("--no-daemon", action="store_true",
+                       help="only the API: an `inboxd run` beside it processes the uploads")
+
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 
     db = sub.add_parser("db", help="the Supabase schema: print it or check it")
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "jobs" and args.jobs_command is None:
         args.jobs_command = "list"
-    if args.command != "run":
+    if args.command not in ("run", "serve"):
         # `inboxd jobs | head`: end quietly when the reader goes away, as other tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
@@ -109,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
-    key = settings.store.supabase_key
+    secrets = [s.get_secret_value() for s in (settings.store.supabase_key, settings.api.token) if s]
     logs.configure(
         level=args.log_level or settings.log_level,
         fmt=args.log_format or settings.log_format,
-        secrets=[key.get_secret_value()] if key else [],
+        secrets=secrets,
     )
 
 
@@ -128,6 +134,18 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if sample:
             structlog.get_logger("inboxd").info("demo.sample_dropped", folder=str(sample))
     Daemon(settings).run()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        from inboxd.api.server import serve
+    except ImportError as exc:
+        raise UsageError(
+            f"inboxd serve needs the api extra ({exc.name} is missing): pip install 'inboxd[api]'"
+        ) from None
+    serve(settings, args.host or settings.api.host, args.port or settings.api.port,
+          with_daemon=not args.no_daemon)  # fmt: skip
     return 0
 
 
@@ -236,7 +254,8 @@ def _find_job(store: JobStore, prefix: str) -> Job:
 
 
 def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
-    from inboxd.daemon import make_store, retry_job
+    from inboxd.daemon import make_store
+    from inboxd.recovery import retry_job
 
     store = make_store(settings)
     try:
@@ -283,6 +302,7 @@ COMMANDS = {
     "classify": cmd_classify,
     "jobs": cmd_jobs,
     "retry": cmd_retry,
+    "serve": cmd_serve,
     "config": cmd_config,
     "db": cmd_db,
 }

@@ -22,16 +22,17 @@ import structlog
 
 from inboxd.documents.extract import ExtractLimits
 from inboxd.documents.rules import load_rules
-from inboxd.errors import AlreadyRunning, FolderError, JobNotFound
+from inboxd.errors import AlreadyRunning, FolderError
 from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import WRAP_PREFIX, Candidate, list_candidates, snapshot
 from inboxd.inbox.settle import Settler
 from inboxd.inbox.watch import choose_observer, start_watch
 from inboxd.isolation import IsolatedPipeline
-from inboxd.models import Job, JobStatus, utcnow
+from inboxd.models import Job
 from inboxd.notify import Notifier
 from inboxd.pipeline import OcrOptions
+from inboxd.recovery import reconcile_rows
 from inboxd.settings import Settings
 from inboxd.store import JobStore
 from inboxd.store.sqlite import SqliteStore
@@ -152,6 +153,7 @@ class Daemon:
         row left unfinished whose folder already reached done/ or failed/ gets its final
         state from the result JSON there; one whose folder is nowhere is marked failed.
         """
+        assert self.ctx is not None, "open() first"
         for entry in sorted(self.dirs["inbox"].glob(f"{WRAP_PREFIX}*")):
             if entry.is_dir() and not entry.is_symlink():
                 log.info("job.recovered", stage="wrap", folder=entry.name)
@@ -164,31 +166,7 @@ class Daemon:
             log.info("job.recovered", stage="processing", folder=folder.name)
             job = self._work(folder)
             resumed.add(job.job_id)
-        self._reconcile_rows(resumed)
-
-    def _reconcile_rows(self, resumed: set[str]) -> None:
-        assert self.ctx is not None
-        store = self.ctx.store
-        waiting = {s["job_id"] for s in folders.states(self.dirs["inbox"])}
-        for status in (JobStatus.PROCESSING, JobStatus.PENDING):
-            for job in store.list(status, limit=100_000):
-                if job.job_id in resumed or job.job_id in waiting:
-                    continue
-                self._settle_row(job)
-
-    def _settle_row(self, job: Job) -> None:
-        assert self.ctx is not None
-        for place in ("done", "failed"):
-            folder = folders.find_job_folder(self.dirs[place], job.job_id, job.folder)
-            written = folders.read_result(folder) if folder else None
-            if written and written.get("job_id") == job.job_id:
-                log.info("job.recovered", stage="row", job_id=job.job_id, location=str(folder))
-                self.ctx.store.upsert(Job.from_json(written))
-                return
-        log.warning("job.recovered", stage="lost", job_id=job.job_id, folder=job.folder)
-        job.status, job.finished_at, job.updated_at = JobStatus.FAILED, utcnow(), utcnow()
-        job.error = "folder not found at start in processing/, done/, failed/ or the inbox"
-        self.ctx.store.upsert(job)
+        reconcile_rows(self.ctx.store, self.dirs, resumed)
 
     def run(self) -> None:
         """Run until ``stop()`` (or SIGTERM/SIGINT in the main thread)."""
@@ -429,21 +407,3 @@ class Daemon:
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
-
-
-def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
-    """Move a failed job's folder back into the inbox as the next attempt of the same job."""
-    folder = folders.find_job_folder(dirs["failed"], job.job_id, job.folder)
-    if folder is None:
-        raise JobNotFound(f"job {job.job_id} has no folder in {dirs['failed']}")
-    state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
-    state["attempt"] = int(state.get("attempt", 1)) + 1
-    state["queued"] = True  # ours: the claim keeps this job id (see folders.adopt)
-    state.pop("runs", None)
-    folders.write_state(folder, state)
-    target = folders.move_unique(folder, dirs["inbox"], job.job_id)
-    job.status, job.attempt, job.updated_at = JobStatus.PENDING, state["attempt"], utcnow()
-    job.finished_at = None
-    store.upsert(job)
-    log.info("job.retried", job_id=job.job_id, attempt=job.attempt, folder=target.name)
-    return target

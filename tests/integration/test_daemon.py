@@ -253,7 +253,7 @@ def test_retry_moves_failed_job_back(
     daemon: Daemon, tree: dict[str, Path], settings: Settings
 ) -> None:
     """``retry`` sends a failed folder back to the inbox as the same job's next attempt."""
-    from inboxd.daemon import retry_job
+    from inboxd.recovery import retry_job
 
     make_folder(tree["inbox"], "oops", ("corrupt",))
     daemon.drain()
