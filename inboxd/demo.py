@@ -6,6 +6,7 @@ needs nothing beyond the package, and a newcomer sees a finished job within seco
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from inboxd.inbox import folders
@@ -67,14 +68,20 @@ def text_pdf(lines: list[str]) -> bytes:
             f"({_escape(line)}) Tj T*" if i else f"/F1 16 Tf ({_escape(line)}) Tj T* /F1 11 Tf"
         )
     ops.append("ET")
-    content = "\n".join(ops).encode("latin-1")
+    return page_pdf("\n".join(ops).encode("latin-1"))
+
+
+def page_pdf(content: bytes, flate: bool = False) -> bytes:
+    """A one-page PDF whose page content stream is ``content`` (Flate-compressed if asked)."""
+    stream = zlib.compress(content, 9) if flate else content
+    filters = b" /Filter /FlateDecode" if flate else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
