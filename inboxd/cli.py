@@ -80,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the HTTP intake, with the daemon in the same process")
     serve.add_argument("--host", help="address to listen on (default: api.host)")
     serve.add_argument("--port", type=_positive, help="port (default: api.port, 8000)")
-    serve.add_argument("--no-daemon", action="store_true",
-                       help="only the API: an `inboxd run` beside it processes the uploads")
+    serve.add_argument(
+        "--no-daemon",
+        action="store_true",
+        help="only the API: an `inboxd run` beside it processes the uploads",
+    )
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 

@@ -42,6 +42,16 @@ DEFAULT_STORE_TIMEOUT_SECONDS = 10.0
 DEFAULT_PROGRESS_INTERVAL_SECONDS = 1.0
 DEFAULT_RETRY_MAX_SECONDS = 30.0
 DIR_NAMES = ("inbox", "processing", "done", "failed")
+DEFAULT_API_HOST = "127.0.0.1"  # loopback: exposing the intake is a deliberate choice
+DEFAULT_API_PORT = 8000
+DEFAULT_API_MAX_FILES = 100
+DEFAULT_API_MAX_FILE_BYTES = DEFAULT_MAX_FILE_BYTES  # larger files would only fail as too_large
+DEFAULT_API_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
+# Kinds (by magic bytes, as inboxd.documents.identify names them) that inboxd can read.
+UploadKind = Literal[
+    "pdf", "xml", "text", "png", "jpeg", "tiff", "gif", "zip", "docx", "xlsx", "odt", "binary"
+]
+DEFAULT_API_ALLOWED_KINDS: tuple[UploadKind, ...] = ("pdf", "xml", "text")
 
 
 class StoreSettings(BaseModel):
@@ -75,6 +85,23 @@ class StoreSettings(BaseModel):
             )
         assert self.supabase_url is not None and self.supabase_key is not None
         return self.supabase_url.rstrip("/"), self.supabase_key.get_secret_value()
+
+
+class ApiSettings(BaseModel):
+    """``inboxd serve``: the HTTP intake (``POST /classify-documents-async``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = DEFAULT_API_HOST
+    port: int = Field(DEFAULT_API_PORT, ge=1, le=65535)
+    max_files_per_request: int = Field(DEFAULT_API_MAX_FILES, ge=1)
+    max_file_bytes: int = Field(DEFAULT_API_MAX_FILE_BYTES, gt=0)
+    max_request_bytes: int = Field(DEFAULT_API_MAX_REQUEST_BYTES, gt=0)
+    allowed_kinds: list[UploadKind] = Field(
+        default_factory=lambda: list(DEFAULT_API_ALLOWED_KINDS), min_length=1
+    )
+    # Bearer token every endpoint but /healthz requires; None: no authentication.
+    token: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -127,6 +154,7 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = "auto"
 
     store: StoreSettings = StoreSettings()
+    api: ApiSettings = ApiSettings()
 
     @model_validator(mode="after")
     def _fill_dirs(self) -> Settings:
@@ -220,10 +248,11 @@ def _refuse_unknown_env() -> None:
     """A misspelt INBOXD_ variable is an error, like a misspelt key in the file."""
     known = {f"INBOXD_{name.upper()}" for name in Settings.model_fields}
     known |= {f"INBOXD_STORE__{name.upper()}" for name in StoreSettings.model_fields}
+    known |= {f"INBOXD_API__{name.upper()}" for name in ApiSettings.model_fields}
     unknown = sorted(
         name for name in os.environ
         if name.upper().startswith("INBOXD_") and name.upper() not in known | _OTHER_ENV
-        and name.upper() != "INBOXD_STORE"
+        and name.upper() not in ("INBOXD_STORE", "INBOXD_API")
     )  # fmt: skip
     if unknown:
         raise ConfigError(f"unknown environment variable(s): {', '.join(unknown)}")
@@ -265,4 +294,6 @@ def public_view(settings: Settings) -> dict[str, Any]:
     data.update({f"{n}_dir": str(p) for n, p in settings.dirs().items()})
     key = settings.store.supabase_key
     data["store"]["supabase_key"] = "**********" if key is not None else None
+    token = settings.api.token
+    data["api"]["token"] = "**********" if token is not None else None
     return data

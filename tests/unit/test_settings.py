@@ -83,14 +83,45 @@ def test_example_config_documents_every_setting() -> None:
     """config/inboxd.example.toml is valid and names every setting with its variable."""
     import tomllib
 
-    from inboxd.settings import Settings, StoreSettings
+    from inboxd.settings import ApiSettings, Settings, StoreSettings
 
     path = Path(__file__).resolve().parents[2] / "config" / "inboxd.example.toml"
     text = path.read_text()
     load_settings(path)
     tomllib.loads(text)
     for name in Settings.model_fields:
-        if name != "store":
+        if name not in ("store", "api"):
             assert f"{name} =" in text and f"INBOXD_{name.upper()}" in text, name
     for name in StoreSettings.model_fields:
         assert f"{name} =" in text and f"INBOXD_STORE__{name.upper()}" in text, name
+    for name in ApiSettings.model_fields:
+        assert f"{name} =" in text and f"INBOXD_API__{name.upper()}" in text, name
+
+
+def test_api_settings_from_env_and_token_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """INBOXD_API__* set the HTTP intake; its bearer token never appears in the printout."""
+    monkeypatch.setenv("INBOXD_API__PORT", "8123")
+    monkeypatch.setenv("INBOXD_API__ALLOWED_KINDS", '["pdf", "png"]')
+    monkeypatch.setenv("INBOXD_API__TOKEN", "bearer-secret")
+    settings = load_settings(None)
+    assert settings.api.port == 8123 and settings.api.allowed_kinds == ["pdf", "png"]
+    assert settings.api.token is not None
+    assert settings.api.token.get_secret_value() == "bearer-secret"
+    assert "bearer-secret" not in repr(public_view(settings)) + repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "message"),
+    [
+        ("INBOXD_API__ALLOWED_KINDS", '["exe"]', "api.allowed_kinds"),
+        ("INBOXD_API__PORT", "0", "api.port"),
+        ("INBOXD_API__PROT", "80", "INBOXD_API__PROT"),
+    ],
+)
+def test_bad_api_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str
+) -> None:
+    """Unknown kinds, impossible ports and misspelt INBOXD_API__ variables are errors."""
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(None)
