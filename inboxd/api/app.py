@@ -21,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from inboxd import __version__
 from inboxd.api.errors import ApiError, JobMissing, StoreDown, TooLarge, Unauthorized
@@ -80,6 +81,7 @@ def create_app(
     )
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
     @app.post("/classify-documents-async", status_code=202, dependencies=auth,
               openapi_extra=UPLOAD_BODY)  # fmt: skip
@@ -210,6 +212,13 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     body = {"detail": exc.message, "code": exc.code}
     return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own refusals (no such route, wrong method) in the same JSON shape."""
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    body = {"detail": exc.detail, "code": code}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
