@@ -111,22 +111,24 @@ def create_app(
                 "files": [f.to_json() for f in files]}  # fmt: skip
         return JSONResponse(body, status_code=202)
 
+    # JSONResponse directly: Job.to_json() is JSON already, FastAPI's re-encoding of the
+    # whole result (every file's fields and signals) would double the cost of a poll.
     @app.get("/job/{job_id}", dependencies=auth)
-    def get_job(job_id: str) -> dict[str, Any]:
+    def get_job(job_id: str) -> JSONResponse:
         """One job in the result JSON's shape; 404 for an unknown id."""
         job = store.get(job_id) if JOB_ID.fullmatch(job_id) else None
         if job is None:
             raise JobMissing(f"no job with id {job_id[:64]!r}")
-        return _job_json(job)
+        return JSONResponse(_job_json(job))
 
     @app.get("/jobs", dependencies=auth)
     def list_jobs(
         status: JobStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = DEFAULT_LIST_LIMIT,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Most recently created jobs first, optionally of one status."""
         jobs = store.list(status, limit)
-        return {"jobs": [_job_json(j) for j in jobs], "count": len(jobs)}
+        return JSONResponse({"jobs": [_job_json(j) for j in jobs], "count": len(jobs)})
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
