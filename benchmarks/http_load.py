@@ -198,7 +198,7 @@ def main() -> None:
             job_id = first.json()["job_id"]
             figures = {
                 "cpus": os.cpu_count(),
-                "post_100k_pdf": load(base, "POST", body_file, args),
+                "post_100k_pdf": load(f"{base}/classify-documents-async", "POST", body_file, args),
                 "get_job": load(f"{base}/job/{job_id}", "GET", None, args),
                 "uploads_in_inbox": sum(1 for _ in (root / "inbox").iterdir()),
                 "upload_200mb": big_upload(base, server.pid),
