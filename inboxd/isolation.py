@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import signal
@@ -72,6 +73,14 @@ def _die_with_parent() -> None:
     """
     libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # The fork server stays up while any process holds its "alive" pipe, and it hands that
+    # pipe to every child it forks: so a spinning parse would keep the server, and itself,
+    # alive after the daemon is gone. Dropping our copy lets the server see the daemon die.
+    server = multiprocessing.forkserver._forkserver
+    alive_fd = getattr(server, "_forkserver_alive_fd", None)
+    if alive_fd is not None:
+        os.close(alive_fd)
+        setattr(server, "_forkserver_alive_fd", None)  # noqa: B010 - private attribute
     if os.getppid() == 1:  # the parent died before the request took effect
         os._exit(0)
 

@@ -21,7 +21,8 @@ def reconcile_rows(store: JobStore, dirs: dict[str, Path], resumed: set[str]) ->
     failed/ takes its final state from the result JSON there; a row whose folder is nowhere
     is marked failed with the reason.
     """
-    waiting = {s["job_id"] for s in folders.states(dirs["inbox"])}
+    # Jobs in the inbox, or still being uploaded into a hidden staging folder there.
+    waiting = {s["job_id"] for s in folders.states(dirs["inbox"], hidden=True)}
     for status in (JobStatus.PROCESSING, JobStatus.PENDING):
         for job in store.list(status, limit=100_000):
             if job.job_id not in resumed and job.job_id not in waiting:
@@ -50,6 +51,7 @@ def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
     state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
     state["attempt"] = int(state.get("attempt", 1)) + 1
     state["queued"] = True  # ours: the claim keeps this job id (see folders.adopt)
+    state["complete"] = True  # and need not settle: it arrives in one rename
     state.pop("runs", None)
     folders.write_state(folder, state)
     target = folders.move_unique(folder, dirs["inbox"], job.job_id)

@@ -83,7 +83,7 @@ def create_app(
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
-    @app.post("/classify-documents-async", status_code=202, dependencies=auth,
+    @app.post("/classify-documents-async", status_code=200, dependencies=auth,
               openapi_extra=UPLOAD_BODY)  # fmt: skip
     async def classify_documents_async(request: Request) -> JSONResponse:
         """Upload N files as one job; answers at once with its id (status ``pending``)."""
@@ -109,7 +109,7 @@ def create_app(
         body = {"job_id": job.job_id, "status": str(job.status), "total_files": job.total_files,
                 "status_endpoint": f"/job/{job.job_id}", "folder": target.name,
                 "files": [f.to_json() for f in files]}  # fmt: skip
-        return JSONResponse(body, status_code=202)
+        return JSONResponse(body, status_code=200)
 
     # JSONResponse directly: Job.to_json() is JSON already, FastAPI's re-encoding of the
     # whole result (every file's fields and signals) would double the cost of a poll.

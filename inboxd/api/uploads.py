@@ -215,7 +215,8 @@ class Staging:
         created = utcnow()
         # "queued": the claim keeps this job id (folders.adopt) instead of starting a new job.
         state = {"job_id": self.job_id, "folder": name, "attempt": 1,
-                 "created_at": created.isoformat(), "queued": True, "source": "http"}  # fmt: skip
+                 "created_at": created.isoformat(), "queued": True, "complete": True,
+                 "source": "http"}  # fmt: skip
         try:
             if self.marker:
                 (self.path / self.marker).touch()

@@ -162,9 +162,15 @@ def job_folders(directory: Path) -> list[Path]:
     )
 
 
-def states(directory: Path) -> list[dict[str, Any]]:
-    """The state of every job folder directly under ``directory`` that has one."""
-    return [s for s in map(read_state, job_folders(directory)) if s is not None]
+def states(directory: Path, hidden: bool = False) -> list[dict[str, Any]]:
+    """The state of every job folder directly under ``directory`` that has one.
+
+    With ``hidden``, staging folders (an HTTP upload being written) count too.
+    """
+    found = [p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()]
+    if not hidden:
+        found = [p for p in found if not p.name.startswith(".")]
+    return [s for s in map(read_state, sorted(found)) if s is not None]
 
 
 def find_job_folder(directory: Path, job_id: str, name: str | None = None) -> Path | None:
@@ -191,7 +197,7 @@ def adopt(folder: Path) -> None:
     """
     state = read_state(folder)
     if state is not None and state.get("queued"):
-        write_state(folder, {k: v for k, v in state.items() if k != "queued"})
+        write_state(folder, {k: v for k, v in state.items() if k not in ("queued", "complete")})
         return
     if state is not None:
         (folder / STATE_FILE).unlink()

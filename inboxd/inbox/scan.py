@@ -7,6 +7,7 @@ here follows a symlink or opens a file.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import stat
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ class Snapshot:
     # Hidden files (rsync's ".name.XXXXXX" while it copies, but also ".gitkeep" or the state
     # files of folders bundled inside): the folder waits longer, not forever.
     hidden: tuple[str, ...] = ()
+    # Put there by inboxd itself in one rename (an HTTP upload, a retry): no need to settle.
+    complete: bool = False
 
     @property
     def empty(self) -> bool:
@@ -101,11 +104,13 @@ def snapshot(candidate: Candidate, marker: str | None = None) -> Snapshot:
     files = 0
     partial: list[str] = []
     hidden: list[str] = []
-    has_marker = False
+    has_marker = complete = False
     for rel, st in walk(candidate.path):
         is_dir = stat.S_ISDIR(st.st_mode)
         entries.add((rel, st.st_size if not is_dir else 0, st.st_mtime_ns, is_dir))
         name = rel.rsplit("/", 1)[-1]
+        if rel == STATE_FILE:
+            complete = _marked_complete(candidate.path / rel)
         if is_dir or rel in OWN_FILES:
             continue
         if marker is not None and rel == marker:
@@ -119,8 +124,17 @@ def snapshot(candidate: Candidate, marker: str | None = None) -> Snapshot:
         else:
             files += 1
     return Snapshot(
-        frozenset(entries), files, tuple(sorted(partial)), has_marker, tuple(sorted(hidden))
-    )
+        frozenset(entries), files, tuple(sorted(partial)), has_marker, tuple(sorted(hidden)),
+        complete,
+    )  # fmt: skip
+
+
+def _marked_complete(state_file: Path) -> bool:
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("complete") is True
 
 
 def walk(root: Path) -> list[tuple[str, os.stat_result]]:

@@ -47,6 +47,8 @@ class Settler:
             seen = self._seen[name] = _Seen(snap, now)
         if snap.empty:
             return Verdict(False, "no files yet")
+        if snap.complete:  # inboxd published it whole (an upload, a retry)
+            return Verdict(True, "ready")
         if snap.partial:
             return Verdict(False, f"temporary files present: {', '.join(snap.partial[:3])}")
         if self.marker is not None and not snap.has_marker:

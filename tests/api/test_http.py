@@ -18,10 +18,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 def test_one_file_is_followed_to_completed(
     serve: Callable[..., Api], pdf_bytes: Callable[[int], bytes]
 ) -> None:
-    """One uploaded PDF: 202 with a pending job id, which GET /job/{id} follows to completed."""
+    """One uploaded PDF: 200 with a pending job id, which GET /job/{id} follows to completed."""
     api = serve()
     response = api.post([("doc1.pdf", pdf_bytes(0))])
-    assert response.status_code == 202, response.text
+    assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "pending" and body["total_files"] == 1
     assert body["status_endpoint"] == f"/job/{body['job_id']}"
@@ -43,7 +43,7 @@ def test_five_files_are_one_job(
     api = serve()
     names = [f"doc{i}.pdf" for i in range(1, 6)]
     response = api.post([(name, pdf_bytes(i)) for i, name in enumerate(names)])
-    assert response.status_code == 202, response.text
+    assert response.status_code == 200, response.text
     job = api.completed(response.json()["job_id"])
     assert job["status"] == "completed" and job["processed_files"] == 5
     assert sorted(r["filename"] for r in job["result"]["results"]) == names
@@ -58,7 +58,7 @@ def test_three_requests_give_three_jobs(
     ids = []
     for i in range(3):
         response = api.post([(f"doc{i}.pdf", pdf_bytes(i))])
-        assert response.status_code == 202, response.text
+        assert response.status_code == 200, response.text
         ids.append(response.json()["job_id"])
     assert len(set(ids)) == 3
     for job_id in ids:
@@ -133,7 +133,7 @@ def test_unsupported_kind_is_415_and_leaves_nothing(
 def test_allowed_kinds_come_from_the_configuration(serve: Callable[..., Api]) -> None:
     """With png allowed, the same PNG is accepted."""
     api = serve(daemon=False, allowed_kinds=["pdf", "png"])
-    assert api.post([("scan.png", PNG)]).status_code == 202
+    assert api.post([("scan.png", PNG)]).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -208,7 +208,7 @@ def test_file_names_are_sanitised(
              "r\u00e9sum\u00e9 \u202egnp.pdf".encode(), b"", b".."]  # fmt: skip
     body, boundary = _raw_upload(names, pdf_bytes(0))
     response = api.post_raw(body, boundary)
-    assert response.status_code == 202, response.text
+    assert response.status_code == 200, response.text
     stored = [f["filename"] for f in response.json()["files"]]
     assert len(stored) == len(set(stored)) == len(names)
     assert stored[:3] == ["passwd", "win.ini", "abc.pdf"]
@@ -270,7 +270,7 @@ def test_token_is_required_everywhere_but_healthz(
     assert api.client.get("/healthz").status_code == 200
     auth = {"authorization": "Bearer s3cret-token"}
     response = api.post([("a.pdf", pdf_bytes(0))], headers=auth)
-    assert response.status_code == 202
+    assert response.status_code == 200
     assert api.client.get(response.json()["status_endpoint"], headers=auth).status_code == 200
     assert api.client.get("/openapi.json", headers=auth).json()["paths"]
 
@@ -298,7 +298,7 @@ def test_concurrent_uploads_each_become_a_job(
         with httpx.Client(base_url=api.url, timeout=30) as client:
             files = [("files", (f"r{i}.pdf", data, "application/pdf"))]
             response = client.post("/classify-documents-async", files=files)
-            assert response.status_code == 202, response.text
+            assert response.status_code == 200, response.text
             job_id: str = response.json()["job_id"]
             return job_id
 

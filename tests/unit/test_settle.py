@@ -64,3 +64,10 @@ def test_forgotten_folder_settles_again() -> None:
     settler.observe("f", A, 0.0)
     settler.forget("f")
     assert not settler.observe("f", A, 6.0).ready
+
+
+def test_folder_inboxd_published_whole_needs_no_settling() -> None:
+    """An upload or a retry arrives in one rename by inboxd itself: ready at first sight."""
+    settler = Settler(5.0)
+    published = Snapshot(frozenset({("a.pdf", 1, 1, False)}), 1, (), False, complete=True)
+    assert settler.observe("upload-1", published, 0.0).ready
