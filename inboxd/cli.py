@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
@@ -25,6 +25,14 @@ DESCRIPTION = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, exiting with EX_USAGE (64) as the README documents, not its own 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(UsageError.exit_code, f"{self.prog}: error: {message}\n")
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -32,8 +40,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _list_options() -> argparse.ArgumentParser:
-    options = argparse.ArgumentParser(add_help=False)
+def _list_options() -> _Parser:
+    options = _Parser(add_help=False)
     options.add_argument("--status", choices=[s.value for s in JobStatus])
     options.add_argument("--limit", type=_positive, default=20)
     options.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -41,7 +49,7 @@ def _list_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inboxd", description=DESCRIPTION)
+    parser = _Parser(prog="inboxd", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"inboxd {__version__}")
     parser.add_argument(
         "--config",
@@ -159,6 +167,14 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
     folder: Path = args.path
     if not folder.is_dir():
         raise UsageError(f"not a folder: {folder}")
+    inside = [n for n, d in settings.dirs().items() if folder.resolve().is_relative_to(d.resolve())]
+    if inside:
+        raise UsageError(
+            f"{folder} is in the daemon's {inside[0]}/ directory; the daemon processes it"
+        )
+    from inboxd.inbox.folders import keep_foreign_result
+
+    keep_foreign_result(folder)
     store, pipeline = make_store(settings), make_pipeline(settings)
     ctx = WorkContext(
         store=store, process=pipeline.process,
@@ -223,7 +239,7 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         created = job.created_at.strftime("%Y-%m-%d %H:%M:%S")
         print(f"{job.job_id:36}  {job.status.value:10}  {files:>7}  {created:19}  {job.folder}")
     if not jobs:
-        print("(no jobs yet)")
+        print("(no jobs match)" if status else "(no jobs yet)")
     if settings.store.backend == "supabase":
         _print_outbox(settings)
     return 0

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -82,6 +83,7 @@ def create_app(
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
 
     @app.post("/classify-documents-async", status_code=200, dependencies=auth,
               openapi_extra=UPLOAD_BODY)  # fmt: skip
@@ -221,6 +223,14 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     body = {"detail": exc.detail, "code": code}
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Bad query parameters (``/jobs?limit=0``) in the same JSON shape as every error."""
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'][1:])}: {err['msg']}" for err in exc.errors()
+    )
+    return JSONResponse({"detail": problems, "code": "invalid_request"}, status_code=422)
 
 
 async def _store_error(request: Request, exc: StoreError) -> JSONResponse:

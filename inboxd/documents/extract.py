@@ -68,10 +68,10 @@ PARSER_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 _UNSUPPORTED_MESSAGES = {
-    "png": "png image: no text layer; OCR is not available",
-    "jpeg": "jpeg image: no text layer; OCR is not available",
-    "tiff": "tiff image: no text layer; OCR is not available",
-    "gif": "gif image: no text layer; OCR is not available",
+    "png": "png image: inboxd reads PDFs, e-invoice XML and text; images are not OCRed",
+    "jpeg": "jpeg image: inboxd reads PDFs, e-invoice XML and text; images are not OCRed",
+    "tiff": "tiff image: inboxd reads PDFs, e-invoice XML and text; images are not OCRed",
+    "gif": "gif image: inboxd reads PDFs, e-invoice XML and text; images are not OCRed",
     "zip": "zip archive: archives are not unpacked",
     "docx": "docx document: Word files are not supported, export to PDF",
     "xlsx": "xlsx spreadsheet: spreadsheets are not supported, export to PDF",

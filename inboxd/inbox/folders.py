@@ -201,7 +201,12 @@ def adopt(folder: Path) -> None:
         return
     if state is not None:
         (folder / STATE_FILE).unlink()
-    if (folder / RESULT_FILE).exists():
+    keep_foreign_result(folder)
+
+
+def keep_foreign_result(folder: Path) -> None:
+    """A result file that no job of this folder wrote is kept aside, never overwritten."""
+    if (folder / RESULT_FILE).exists() and read_state(folder) is None:
         keep_aside(folder / RESULT_FILE)
 
 

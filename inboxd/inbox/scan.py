@@ -194,6 +194,8 @@ def folder_contents(folder: Path, marker: str | None = None) -> FolderContents:
 
 def _skip_reason(name: str, mode: int) -> str | None:
     """Why a file is not a document, or None when it is one."""
+    if name.startswith(f"{RESULT_FILE}.orig"):
+        return "an earlier result file, kept aside"
     if stat.S_ISLNK(mode):
         return "symlink (not followed)"
     if not stat.S_ISREG(mode):

@@ -186,3 +186,25 @@ def test_process_one_folder_in_place(tmp_path: Path) -> None:
     printed = json.loads(result.stdout)
     assert printed == result_of(folder) and printed["status"] == "completed"
     assert printed["job_id"] in inboxd(tmp_path / "tree", "jobs").stdout
+
+
+def test_process_keeps_a_users_result_file_and_refuses_the_daemons_tree(tmp_path: Path) -> None:
+    """``process`` keeps a foreign inboxd-result.json aside and leaves the inbox to the daemon."""
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    invoice_pdf(folder / "invoice.pdf")
+    (folder / "inboxd-result.json").write_text('{"my": "notes"}')
+    assert inboxd(tmp_path / "tree", "process", str(folder)).returncode == 0
+    assert (folder / "inboxd-result.json.orig").read_text() == '{"my": "notes"}'
+    again = inboxd(tmp_path / "tree", "process", str(folder))  # our own result: replaced
+    assert again.returncode == 0 and not (folder / "inboxd-result.json.orig-2").exists()
+    inside = tmp_path / "tree" / "inbox" / "queued"
+    inside.mkdir(parents=True)
+    refused = inboxd(tmp_path / "tree", "process", str(inside))
+    assert refused.returncode == 64 and "daemon's inbox/" in refused.stderr
+
+
+def test_bad_command_line_exits_64(tmp_path: Path) -> None:
+    """A command line argparse refuses exits 64 (EX_USAGE), as documented."""
+    result = inboxd(tmp_path / "tree", "jobs", "--status", "bogus")
+    assert result.returncode == 64 and "invalid choice" in result.stderr

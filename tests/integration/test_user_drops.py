@@ -62,9 +62,9 @@ def test_copy_of_a_finished_folder_is_a_new_job(daemon: Daemon, tree: dict[str, 
     shutil.copytree(tree["done"] / "letters", tree["inbox"] / "letters-again")
     daemon.drain()
     again = result_of(tree["done"] / "letters-again")
-    assert again["job_id"] != first["job_id"]
-    # the letter, and the old result kept aside (a user file now, so it is read too)
-    assert again["processed_files"] == 2
+    assert again["job_id"] != first["job_id"] and again["processed_files"] == 1
+    ignored = {"path": f"{RESULT_FILE}.orig", "reason": "an earlier result file, kept aside"}
+    assert ignored in again["result"]["ignored"]
     assert len(rows(settings)) == 2
     kept = json.loads((tree["done"] / "letters-again" / f"{RESULT_FILE}.orig").read_text())
     assert kept["job_id"] == first["job_id"]
