@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 from postgrest.exceptions import APIError
-from supabase import Client, ClientOptions, create_client
+from supabase import Client, ClientOptions, SupabaseException, create_client
 
-from inboxd.errors import SchemaMissing, StoreRejected, StoreUnavailable
+from inboxd.errors import ConfigError, SchemaMissing, StoreRejected, StoreUnavailable
 from inboxd.models import Job, JobStatus
 from inboxd.store import sql
 from inboxd.store.rows import COLUMNS, job_to_row, row_to_job
@@ -65,8 +65,8 @@ class SupabaseStore:
         )
         try:
             self._client: Client = create_client(url, key, options=options)
-        except Exception as exc:  # supabase-py validates url and key shape here
-            raise StoreRejected(f"cannot create a Supabase client for {url}: {exc}") from None
+        except SupabaseException as exc:  # supabase-py validates the url and key shape
+            raise ConfigError(f"store.supabase_url {url!r}: {exc}") from None
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         try:
