@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from inboxd.models import FileInfo, FileResult, Job, JobResult, JobStatus, utcno
 from inboxd.store import JobStore
 
 log = structlog.get_logger("inboxd.worker")
+HASH_CHUNK_BYTES = 1024 * 1024
 
 
 class Outcome(StrEnum):
@@ -143,6 +145,7 @@ def _unsettle(
 
 def _run(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[Job, Outcome, Path]:
     contents = folder_contents(folder, ctx.marker)
+    done_before = _results_so_far(job, ctx.store)
     job.status = JobStatus.PROCESSING
     job.started_at = job.updated_at = utcnow()
     job.total_files = len(contents.documents)
@@ -160,7 +163,7 @@ def _run(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[Job,
             log.info("job.parked", processed_files=job.processed_files)
             return job, Outcome.PARKED, folder
         before = _fingerprint(path)
-        result = ctx.process(path, rel)
+        result = _reuse(done_before.get(rel), path) or ctx.process(path, rel)
         if _fingerprint(path) != before:
             raise FolderUnsettled(f"{rel} changed while it was being read")
         log.info(
@@ -176,6 +179,36 @@ def _run(folder: Path, job: Job, ctx: WorkContext, started: float) -> tuple[Job,
     if not contents.documents:
         return _fail_job(folder, job, ctx, "the folder holds no documents", started)
     return _finish(folder, job, ctx, started)
+
+
+def _results_so_far(job: Job, store: JobStore) -> dict[str, FileResult]:
+    """Files an interrupted run of this same attempt already finished, by relative path."""
+    previous = store.get(job.job_id) if job.job_id else None
+    if previous is None or previous.status is not JobStatus.PROCESSING:
+        return {}
+    if previous.attempt != job.attempt or previous.result is None:
+        return {}
+    return {r.path: r for r in previous.result.results}
+
+
+def _reuse(previous: FileResult | None, path: Path) -> FileResult | None:
+    """A result from the interrupted run, if the file still has the same bytes (sha256).
+
+    Hashing is a plain read; parsing is what a resumed 500-file job must not do twice.
+    """
+    if previous is None or previous.sha256 is None or previous.size != _size(path):
+        return None
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(HASH_CHUNK_BYTES):
+                digest.update(chunk)
+    except OSError:
+        return None
+    if digest.hexdigest() != previous.sha256:
+        return None
+    log.info("file.reused", path=previous.path)
+    return previous
 
 
 def _record(job: Job, index: int, result: FileResult) -> None:

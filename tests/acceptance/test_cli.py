@@ -89,7 +89,11 @@ def test_sigterm_mid_job_parks_and_resumes(tmp_path: Path) -> None:
 
     proc = start(root)
     wait_for(lambda: (root / "done" / "big" / "inboxd-result.json").exists(), timeout=60)
-    assert stop(proc)[0] == 0
+    code, resumed = stop(proc)
+    assert code == 0
+    # the files finished before the stop are not parsed again (same bytes, same attempt)
+    reused = [e for e in resumed if e["event"] == "file.reused"]
+    assert len(reused) == parked[0]["processed_files"]
     result = result_of(root / "done" / "big")
     assert result["job_id"] == job_id and result["processed_files"] == 150
     listing = inboxd(root, "jobs", "list", "--json")

@@ -269,3 +269,36 @@ def test_retry_moves_failed_job_back(
     result = result_of(tree["done"] / "oops")
     assert result["job_id"] == job_id and result["attempt"] == 2
     assert [r.job_id for r in rows(settings)] == [job_id]
+
+
+def test_resume_reuses_only_unchanged_files(
+    settings: Settings, tree: dict[str, Path], captured: list[dict]
+) -> None:
+    """A resumed job keeps results of files whose bytes are unchanged, and re-reads the rest."""
+    import hashlib
+
+    from inboxd.inbox import folders
+    from inboxd.models import FileResult, Job, JobResult, JobStatus
+    from inboxd.store.sqlite import SqliteStore
+
+    folder = make_folder(tree["processing"], "half", ("invoice", "letter"))
+    job_id = "5b1c0f3e-0000-4000-8000-00000000000a"
+    folders.write_state(folder, {"job_id": job_id, "folder": "half", "attempt": 1})
+    same = folder / "00-invoice.pdf"
+    store = SqliteStore(settings.db_path)
+    store.upsert(Job(job_id=job_id, folder="half", status=JobStatus.PROCESSING, result=JobResult(
+        results=[
+            FileResult(filename=same.name, path=same.name, size=same.stat().st_size,
+                       sha256=hashlib.sha256(same.read_bytes()).hexdigest(),
+                       doc_type="invoice", signals=["from the first run"]),
+            FileResult(filename="01-letter.pdf", path="01-letter.pdf", sha256="0" * 64,
+                       size=(folder / "01-letter.pdf").stat().st_size, doc_type="receipt"),
+        ])))  # fmt: skip
+    store.close()
+    daemon = Daemon(settings)
+    daemon.drain()
+    daemon.close()
+    files = by_path(result_of(tree["done"] / "half"))
+    assert files["00-invoice.pdf"]["signals"] == ["from the first run"]
+    assert files["01-letter.pdf"]["doc_type"] == "letter"  # changed bytes: read again
+    assert [e["path"] for e in captured if e["event"] == "file.reused"] == ["00-invoice.pdf"]
