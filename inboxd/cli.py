@@ -110,27 +110,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in ("run", "serve"):
         # `inboxd jobs | head`: end quietly when the reader goes away, as other tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    redact = logs.Redactor()
     try:
         settings = load_settings(args.config)
+        redact = logs.Redactor(_secrets(settings))
         _configure_logging(settings, args)
         return int(COMMANDS[args.command](settings, args) or 0)
     except InboxdError as exc:
-        print(f"inboxd: error: {exc.message}", file=sys.stderr)
+        print(f"inboxd: error: {redact.scrub(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return EX_INTERRUPTED
     except Exception as exc:  # the process boundary: one line, not a traceback
         structlog.get_logger("inboxd").exception("inboxd.crashed")
-        print(f"inboxd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        message = redact.scrub(f"{type(exc).__name__}: {exc}")
+        print(f"inboxd: internal error: {message}", file=sys.stderr)
         return 70
 
 
+def _secrets(settings: Settings) -> list[str]:
+    return [s.get_secret_value() for s in (settings.store.supabase_key, settings.api.token) if s]
+
+
 def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
-    secrets = [s.get_secret_value() for s in (settings.store.supabase_key, settings.api.token) if s]
     logs.configure(
         level=args.log_level or settings.log_level,
         fmt=args.log_format or settings.log_format,
-        secrets=secrets,
+        secrets=_secrets(settings),
     )
 
 
@@ -172,9 +178,10 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(
             f"{folder} is in the daemon's {inside[0]}/ directory; the daemon processes it"
         )
-    from inboxd.inbox.folders import keep_foreign_result
+    from inboxd.inbox.folders import keep_foreign_result, next_attempt
 
     keep_foreign_result(folder)
+    next_attempt(folder)  # each run reads the folder afresh, under the same job id
     store, pipeline = make_store(settings), make_pipeline(settings)
     ctx = WorkContext(
         store=store, process=pipeline.process,

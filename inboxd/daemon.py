@@ -328,7 +328,10 @@ class Daemon:
             log.info("file.wrapped", file=candidate.name, folder=source.name)
         claimed = folders.claim(source, self.dirs["processing"])
         if claimed is not None:
-            folders.adopt(claimed)
+            try:
+                folders.adopt(claimed)
+            except (FolderError, OSError) as exc:  # claimed already: the job handles the rest
+                log.warning("job.adopt_failed", folder=claimed.name, error=str(exc))
         return claimed
 
     def _work(self, folder: Path) -> Job:

@@ -27,7 +27,14 @@ class Redactor:
     """Replaces secret values in every string of an event (values and nested data)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self.secrets = [s for s in secrets if s]
+        # Also as they appear inside a repr() (an exception's message quoting a header).
+        forms = {form for s in secrets if s for form in (s, repr(s)[1:-1])}
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
     def __call__(
         self, _logger: Any, _name: str, event: MutableMapping[str, Any]
@@ -39,9 +46,7 @@ class Redactor:
 
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, str):
-            for secret in self.secrets:
-                value = value.replace(secret, REDACTED)
-            return value
+            return self.scrub(value)
         if isinstance(value, dict):
             return {k: self._scrub(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

@@ -21,12 +21,18 @@ def reconcile_rows(store: JobStore, dirs: dict[str, Path], resumed: set[str]) ->
     failed/ takes its final state from the result JSON there; a row whose folder is nowhere
     is marked failed with the reason.
     """
+    # Rows first, then the inbox: an upload published in between is then seen in the inbox.
+    unfinished = [
+        job
+        for status in (JobStatus.PROCESSING, JobStatus.PENDING)
+        for job in store.list(status, limit=100_000)
+        if job.job_id not in resumed
+    ]
     # Jobs in the inbox, or still being uploaded into a hidden staging folder there.
     waiting = {s["job_id"] for s in folders.states(dirs["inbox"], hidden=True)}
-    for status in (JobStatus.PROCESSING, JobStatus.PENDING):
-        for job in store.list(status, limit=100_000):
-            if job.job_id not in resumed and job.job_id not in waiting:
-                _settle_row(store, dirs, job)
+    for job in unfinished:
+        if job.job_id not in waiting:
+            _settle_row(store, dirs, job)
 
 
 def _settle_row(store: JobStore, dirs: dict[str, Path], job: Job) -> None:
@@ -48,12 +54,12 @@ def retry_job(job: Job, dirs: dict[str, Path], store: JobStore) -> Path:
     folder = folders.find_job_folder(dirs["failed"], job.job_id, job.folder)
     if folder is None:
         raise JobNotFound(f"job {job.job_id} has no folder in {dirs['failed']}")
-    state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
-    state["attempt"] = int(state.get("attempt", 1)) + 1
-    state["queued"] = True  # ours: the claim keeps this job id (see folders.adopt)
-    state["complete"] = True  # and need not settle: it arrives in one rename
-    state.pop("runs", None)
-    folders.write_state(folder, state)
+    if folders.read_state(folder) is None:
+        folders.write_state(folder, {"job_id": job.job_id, "folder": job.folder})
+    # queued: the claim keeps this job id (folders.adopt); complete: it needs no settling,
+    # it arrives in one rename.
+    state = folders.next_attempt(folder, queued=True, complete=True)
+    assert state is not None
     target = folders.move_unique(folder, dirs["inbox"], job.job_id)
     job.status, job.attempt, job.updated_at = JobStatus.PENDING, state["attempt"], utcnow()
     job.finished_at = None

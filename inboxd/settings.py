@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -67,6 +75,18 @@ class StoreSettings(BaseModel):
     progress_interval: float = Field(DEFAULT_PROGRESS_INTERVAL_SECONDS, ge=0)
     # Longest wait between delivery attempts while Supabase is unreachable.
     retry_max_seconds: float = Field(DEFAULT_RETRY_MAX_SECONDS, gt=0)
+
+    @field_validator("supabase_key", "supabase_url", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        """A key read from a file often ends in a newline, which HTTP headers refuse."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            value = value.strip()
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise ValueError("contains control characters")  # never echo the value
+        return value
 
     def require_supabase(self) -> tuple[str, str]:
         """URL and key for the Supabase backend, or a ConfigError naming what is missing."""
@@ -234,10 +254,14 @@ def find_config(explicit: Path | None) -> Path | None:
 
 def _apply_supabase_env(store: StoreSettings) -> None:
     """Supabase's usual variable names fill what neither the file nor ``INBOXD_`` set."""
+    # Through the model, so these values are checked and stripped like the others.
+    values = store.model_dump()
     if store.supabase_url is None and os.environ.get("SUPABASE_URL"):
-        store.supabase_url = os.environ["SUPABASE_URL"]
+        values["supabase_url"] = os.environ["SUPABASE_URL"]
     if store.supabase_key is None and os.environ.get("SUPABASE_SERVICE_ROLE_KEY"):
-        store.supabase_key = SecretStr(os.environ["SUPABASE_SERVICE_ROLE_KEY"])
+        values["supabase_key"] = os.environ["SUPABASE_SERVICE_ROLE_KEY"]
+    checked = StoreSettings.model_validate(values)
+    store.supabase_url, store.supabase_key = checked.supabase_url, checked.supabase_key
 
 
 # INBOXD_ variables that are not settings.
@@ -275,7 +299,12 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(_describe(exc, path)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(f"cannot read config {path}: {exc}") from None
-    _apply_supabase_env(settings.store)
+    try:
+        _apply_supabase_env(settings.store)
+    except ValidationError as exc:
+        raise ConfigError(
+            "SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY: " + _describe(exc, None)
+        ) from None
     return settings
 
 

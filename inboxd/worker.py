@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from inboxd.errors import InboxdError
+from inboxd.errors import FolderError, InboxdError, StoreError
 from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import folder_contents
@@ -36,6 +36,10 @@ class Outcome(StrEnum):
 
 class FolderUnsettled(Exception):
     """A file of the folder changed while it was being processed."""
+
+
+class PublishFailed(Exception):
+    """The decided job could not be moved into done/ or failed/ (yet)."""
 
 
 @dataclass
@@ -67,15 +71,24 @@ def job_for(folder: Path) -> tuple[Job, dict[str, Any]]:
         "attempt": 1,
         "created_at": utcnow().isoformat(),
     }
-    state["runs"] = int(state.get("runs", 0)) + 1
+    # A state file is data from disk: a wrong type in it must not make the job unfailable.
+    state["attempt"] = _count(state.get("attempt"), 1)
+    state["runs"] = _count(state.get("runs"), 0) + 1
     folders.write_state(folder, state)
+    created = state.get("created_at")
     job = Job(
         job_id=state["job_id"],
-        folder=state.get("folder") or folder.name,
-        attempt=int(state.get("attempt", 1)),
-        created_at=state.get("created_at") or utcnow(),
+        folder=str(state.get("folder") or folder.name),
+        attempt=state["attempt"],
+        created_at=created if isinstance(created, str) and created else utcnow(),
     )
     return job, state
+
+
+def _count(value: Any, default: int) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+    )
 
 
 def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
@@ -92,11 +105,21 @@ def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
         # in processing/ under its job id and is tried again later (see ``max_attempts``).
         try:
             if state["runs"] > ctx.max_attempts:
-                reason = f"given up after {ctx.max_attempts} attempts: {state.get('last_error')}"
+                last = state.get("last_error") or "interrupted each time"
+                reason = f"given up after {ctx.max_attempts} attempts: {last}"
                 return _fail_job(folder, job, ctx, reason, started)
-            return _resume_finished(folder, job, ctx, started) or _run(folder, job, ctx, started)
+            outcome = _resume_finished(folder, job, ctx, started) or _run(folder, job, ctx, started)
+            if outcome[1] is Outcome.PARKED:  # a clean stop is not a failed attempt
+                folders.write_state(folder, {**state, "runs": state["runs"] - 1})
+            return outcome
         except FolderUnsettled as exc:
-            return _unsettle(folder, job, ctx, exc)
+            return _unsettle_or_stick(folder, job, state, ctx, exc)
+        except PublishFailed as exc:
+            # The job's outcome is decided and written; only the move failed (a share
+            # outage). Never re-decide it: keep it and try the same move again later.
+            log.warning("job.stuck", error=str(exc))
+            _remember_error(folder, state, str(exc))
+            return job, Outcome.STUCK, folder
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             log.exception("job.error", error=reason)
@@ -106,6 +129,19 @@ def run_job(folder: Path, ctx: WorkContext) -> tuple[Job, Outcome, Path]:
             log.exception("job.stuck", error=f"{type(exc).__name__}: {exc}")
             _remember_error(folder, state, reason)
             return job, Outcome.STUCK, folder
+
+
+def _unsettle_or_stick(
+    folder: Path, job: Job, state: dict[str, Any], ctx: WorkContext, exc: FolderUnsettled
+) -> tuple[Job, Outcome, Path]:
+    try:
+        return _unsettle(folder, job, ctx, exc)
+    except InboxdError:
+        raise  # ``inboxd process``: reported to the user
+    except Exception as err:  # cannot send it back (disk full, share gone): later
+        log.exception("job.stuck", error=f"{type(err).__name__}: {err}")
+        _remember_error(folder, state, str(exc))
+        return job, Outcome.STUCK, folder
 
 
 def _remember_error(folder: Path, state: dict[str, Any], reason: str) -> None:
@@ -136,7 +172,8 @@ def _unsettle(
     if ctx.inbox_dir is None:
         raise InboxdError(f"{exc}: the folder is still being written") from None
     state = folders.read_state(folder) or {"job_id": job.job_id, "folder": job.folder}
-    folders.write_state(folder, {**state, "queued": True})  # keep this job id at the claim
+    # Keep this job id at the claim; it starts afresh, this was not a failed attempt.
+    folders.write_state(folder, {**state, "queued": True, "runs": 0})
     location = folders.move_unique(folder, ctx.inbox_dir, job.job_id)
     job.status, job.updated_at = JobStatus.PENDING, utcnow()
     ctx.store.upsert(job)
@@ -259,9 +296,17 @@ def _publish(
 ) -> tuple[Job, Outcome, Path]:
     """The rename into done/ or failed/ (the commit point), then the final row."""
     dest_dir = ctx.failed_dir if outcome is Outcome.FAILED else ctx.done_dir
-    location = folder if dest_dir is None else folders.move_unique(folder, dest_dir, job.job_id)
+    try:
+        location = folder if dest_dir is None else folders.move_unique(folder, dest_dir, job.job_id)
+    except FolderError as exc:
+        raise PublishFailed(exc.message) from exc
     failpoint("mid_move")
-    ctx.store.upsert(job)
+    try:
+        ctx.store.upsert(job)
+    except StoreError as exc:
+        # The folder is published (the commit point); the next start takes the row's final
+        # state from the result JSON beside it (recovery.reconcile_rows).
+        log.error("store.write_failed", error=exc.message)
     log.info(
         "job.finished",
         status=str(job.status),

@@ -13,6 +13,8 @@ starts tesseract and ghostscript processes), not only the parent.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -101,6 +103,17 @@ def _tesseract(path: Path, work: Path, languages: str, pages: int, deadline: flo
     return "\f".join(texts)
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """In the OCR tool's process: killed with its parser process (a daemon stopped or killed
+    mid-OCR leaves no tesseract behind). The parser process runs no threads, so this
+    pre-exec hook is safe."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _run(command: list[str], deadline: float) -> str:
     """Run ``command`` until ``deadline``; on timeout end its whole process group."""
     remaining = deadline - time.monotonic()
@@ -112,6 +125,7 @@ def _run(command: list[str], deadline: float) -> str:
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, so killpg reaches the children
+        preexec_fn=_die_with_parent,
     ) as proc:
         try:
             out, err = proc.communicate(timeout=remaining)

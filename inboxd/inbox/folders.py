@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ log = structlog.get_logger("inboxd.folders")
 # holding the file open on a Windows share).
 TRANSIENT_ERRNOS = frozenset({errno.EBUSY, errno.ESTALE, errno.EAGAIN, errno.EIO, errno.EACCES})
 RENAME_ATTEMPTS = 5
+NAME_MAX = 255  # bytes in one path component, on every filesystem we run on
 RENAME_RETRY_SECONDS = 0.2  # doubled per attempt: 0.2 + 0.4 + 0.8 + 1.6 s at most
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
@@ -85,13 +87,19 @@ def _rename_once(src: Path, dst: Path) -> None:
     os.rename(src, dst)
 
 
+def fit_name(name: str, suffix: str) -> str:
+    """``name + suffix``, the name shortened so the whole stays within NAME_MAX bytes."""
+    raw, tail = os.fsencode(name), os.fsencode(suffix)
+    return os.fsdecode(raw[: NAME_MAX - len(tail)] + tail)
+
+
 def move_unique(src: Path, dest_dir: Path, job_id: str | None = None) -> Path:
     """Move src into dest_dir under its name, or a suffixed one if that name is taken."""
     name = src.name
     suffixes = [""] + ([f"-{job_id[:8]}", f"-{job_id}"] if job_id else [])
     suffixes += [f"-{n}" for n in range(2, 1000)]
     for suffix in suffixes:
-        target = dest_dir / f"{name}{suffix}"
+        target = dest_dir / fit_name(name, suffix)
         try:
             rename_noreplace(src, target)
         except FileExistsError:
@@ -109,23 +117,31 @@ def wrap_loose_file(path: Path) -> Path:
     The file first moves into a hidden folder (which no scan treats as a job), which is then
     renamed to the file's name: the result appears in one step.
     """
-    wrap = path.parent / f"{WRAP_PREFIX}{path.name}"
-    if wrap.is_dir():  # left by a daemon that died mid-wrap: publish it first
-        finish_wrap(wrap)
+    # A short name of its own: the file's name plus a prefix could pass NAME_MAX.
+    wrap = path.parent / f"{WRAP_PREFIX}{uuid.uuid4().hex[:12]}"
     wrap.mkdir()
     rename_noreplace(path, wrap / path.name)
-    return finish_wrap(wrap)
+    published = finish_wrap(wrap)
+    assert published is not None
+    return published
 
 
-def finish_wrap(wrap: Path) -> Path:
-    """Rename a hidden wrap folder to the name it was made for (also used in recovery)."""
-    return publish_as(wrap, wrap.name.removeprefix(WRAP_PREFIX))
+def finish_wrap(wrap: Path) -> Path | None:
+    """Rename a hidden wrap folder to the name of the file it holds (also used in recovery).
+
+    A wrap left empty by a daemon that died before moving the file in is removed.
+    """
+    inside = list(wrap.iterdir())
+    if not inside:
+        wrap.rmdir()
+        return None
+    return publish_as(wrap, inside[0].name)
 
 
 def publish_as(staged: Path, name: str) -> Path:
     """Rename a staged (hidden) folder to ``name`` in its directory, or ``name-N`` if taken."""
     for suffix in ["", *[f"-{n}" for n in range(2, 1000)]]:
-        target = staged.parent / f"{name}{suffix}"
+        target = staged.parent / fit_name(name, suffix)
         try:
             rename_noreplace(staged, target)
         except (FileExistsError, NotADirectoryError):
@@ -148,7 +164,7 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     """The job state kept inside a claimed folder, or None if it has none (or it is torn)."""
     try:
         data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):  # absent, torn, unreadable, or not even a file
         return None
     return data if isinstance(data, dict) and isinstance(data.get("job_id"), str) else None
 
@@ -202,6 +218,18 @@ def adopt(folder: Path) -> None:
     if state is not None:
         (folder / STATE_FILE).unlink()
     keep_foreign_result(folder)
+
+
+def next_attempt(folder: Path, **flags: Any) -> dict[str, Any] | None:
+    """Record in the folder's state that its job starts its next attempt (same job id)."""
+    state = read_state(folder)
+    if state is None:
+        return None
+    attempt = state.get("attempt")
+    attempt = attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 1
+    state = {**state, **flags, "attempt": attempt + 1, "runs": 0}
+    write_state(folder, state)
+    return state
 
 
 def keep_foreign_result(folder: Path) -> None:

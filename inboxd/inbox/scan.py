@@ -137,11 +137,14 @@ def _marked_complete(state_file: Path) -> bool:
     return isinstance(state, dict) and state.get("complete") is True
 
 
-def walk(root: Path) -> list[tuple[str, os.stat_result]]:
+def walk(
+    root: Path, unreadable: list[tuple[str, str]] | None = None
+) -> list[tuple[str, os.stat_result]]:
     """Every entry under root as (relative posix path, lstat), sorted; junk dirs not entered.
 
     Symlinks are reported (as links) but never followed; entries that vanish mid-walk are
-    skipped, the next scan sees the change.
+    skipped, the next scan sees the change.  Subfolders that cannot be read (permissions,
+    I/O) are skipped and, when ``unreadable`` is given, listed there with the reason.
     """
     out: list[tuple[str, os.stat_result]] = []
     stack = [("", root)]
@@ -152,11 +155,15 @@ def walk(root: Path) -> list[tuple[str, os.stat_result]]:
                 entries = list(it)
         except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as exc:
+            if unreadable is not None and prefix:
+                unreadable.append((prefix, f"unreadable folder: {exc.strerror}"))
+            continue
         for entry in entries:
             rel = prefix + entry.name
             try:
                 st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
+            except OSError:
                 continue
             out.append((rel, st))
             if stat.S_ISDIR(st.st_mode) and not is_junk(entry.name, is_dir=True):
@@ -176,7 +183,7 @@ class FolderContents:
 def folder_contents(folder: Path, marker: str | None = None) -> FolderContents:
     documents: list[tuple[str, Path]] = []
     ignored: list[tuple[str, str]] = []
-    for rel, st in walk(folder):
+    for rel, st in walk(folder, ignored):
         name = rel.rsplit("/", 1)[-1]
         if stat.S_ISDIR(st.st_mode):
             if is_junk(name, is_dir=True):

@@ -49,10 +49,12 @@ class Outbox:
     def __init__(self, db: SqliteStore) -> None:
         self.db = db
 
-    def enqueue(self, job_id: str, row: dict[str, Any], final: bool) -> None:
+    def enqueue_statement(
+        self, job_id: str, row: dict[str, Any], final: bool
+    ) -> tuple[str, dict[str, Any]]:
         params = {"job_id": job_id, "row": json.dumps(row, ensure_ascii=False),
                   "final": int(final), "now": time.time()}  # fmt: skip
-        self.db.run(_Q["enqueue"], params)
+        return _Q["enqueue"], params
 
     def waiting(self, limit: int = BATCH) -> list[Entry]:
         rows = self.db.run(_Q["waiting"], {"limit": limit})
@@ -122,7 +124,13 @@ class Replicator:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            wait = self.deliver()
+            # The thread's boundary: a failure of the local database (locked, I/O) must not
+            # end delivery for good; it is logged and tried again after a pause.
+            try:
+                wait = self.deliver()
+            except Exception as exc:
+                log.exception("store.outbox_error", error=f"{type(exc).__name__}: {exc}")
+                wait = self.retry_max
             self._wake.wait(timeout=wait)
             self._wake.clear()
 
@@ -199,8 +207,10 @@ class ReplicatedStore:
         self.replicator.start()
 
     def upsert(self, job: Job) -> None:
-        self.local.upsert(job)
-        self.outbox.enqueue(job.job_id, self.remote.row_for(job), job.finished)
+        # One transaction: a crash can never record the final state locally but not queue it
+        # (the recovery at start only revisits rows that are unfinished locally).
+        queued = self.outbox.enqueue_statement(job.job_id, self.remote.row_for(job), job.finished)
+        self.local.upsert(job, queued)
         self.replicator.wake()
 
     def get(self, job_id: str) -> Job | None:

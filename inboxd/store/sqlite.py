@@ -61,12 +61,28 @@ class SqliteStore:
     def start(self) -> None:
         """Nothing to start: the database was opened and migrated in the constructor."""
 
-    def upsert(self, job: Job) -> None:
+    def upsert(self, job: Job, *also: tuple[str, dict[str, Any]]) -> None:
+        """Record the job; ``also`` statements commit in the same transaction, or none does."""
         row = job_to_row(job)
         for column in JSON_COLUMNS:
             if row[column] is not None:
                 row[column] = json.dumps(row[column], ensure_ascii=False)
-        self._run("upsert", row)
+        if not also:
+            self._run("upsert", row)
+            return
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute(_Q["upsert"], row)
+                    for statement, params in also:
+                        self._db.execute(statement, params)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"job database {self.path}: {exc}") from exc
 
     def get(self, job_id: str) -> Job | None:
         rows = self._run("get", {"id": job_id})

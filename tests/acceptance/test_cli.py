@@ -212,3 +212,17 @@ def test_bad_command_line_exits_64(tmp_path: Path) -> None:
     """A command line argparse refuses exits 64 (EX_USAGE), as documented."""
     result = inboxd(tmp_path / "tree", "jobs", "--status", "bogus")
     assert result.returncode == 64 and "invalid choice" in result.stderr
+
+
+def test_process_twice_reads_the_folder_afresh(tmp_path: Path) -> None:
+    """A second ``process`` of a folder sees a file added since, under the same job id."""
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    invoice_pdf(folder / "a.pdf")
+    first = json.loads(inboxd(tmp_path / "tree", "process", str(folder)).stdout)
+    letter_pdf(folder / "b.pdf")
+    second = json.loads(inboxd(tmp_path / "tree", "process", str(folder)).stdout)
+    assert second["job_id"] == first["job_id"] and second["attempt"] == first["attempt"] + 1
+    assert [r["path"] for r in second["result"]["results"]] == ["a.pdf", "b.pdf"]
+    for _ in range(5):  # never "given up": each run is a new attempt, not a failed one
+        assert inboxd(tmp_path / "tree", "process", str(folder)).returncode == 0

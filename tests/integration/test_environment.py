@@ -189,3 +189,40 @@ def test_disk_fills_while_the_job_runs(
     assert [r["error"] and r["error"]["code"] for r in result["result"]["results"]] == [
         None, "timeout"]  # fmt: skip
     assert len(rows(settings)) == 1
+
+
+def test_failed_move_keeps_the_decided_outcome(
+    monkeypatch: pytest.MonkeyPatch, make_settings: Callable[..., Settings]
+) -> None:
+    """A share outage during the move into done/ does not turn a completed job into a failed one.
+
+    The outage is injected into the move (a local filesystem does not fail it); the job waits
+    in processing/ and the same move is made when it is tried again.
+    """
+    from inboxd.daemon import Daemon
+    from inboxd.errors import FolderError
+
+    settings = make_settings(stuck_retry_seconds=0.01)
+    real = folders.move_unique
+    outage = {"on": True}
+
+    def flaky(src: Path, dest_dir: Path, job_id: str | None = None) -> Path:
+        if outage["on"] and dest_dir == settings.dirs()["done"]:
+            raise FolderError("cannot move: Input/output error")
+        return real(src, dest_dir, job_id)
+
+    monkeypatch.setattr(folders, "move_unique", flaky)
+    (settings.dirs()["inbox"] / "good").mkdir(parents=True)
+    invoice_pdf(settings.dirs()["inbox"] / "good" / "a.pdf")
+    daemon = Daemon(settings)
+    daemon.drain()
+    assert (settings.dirs()["processing"] / "good").is_dir()
+    assert result_of(settings.dirs()["processing"] / "good")["status"] == "completed"
+    outage["on"] = False
+    import time
+
+    time.sleep(0.05)
+    daemon._retry_stuck()
+    daemon.close()
+    assert result_of(settings.dirs()["done"] / "good")["status"] == "completed"
+    assert not (settings.dirs()["failed"] / "good").exists()

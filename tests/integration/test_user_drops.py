@@ -130,3 +130,24 @@ def test_unmovable_folder_does_not_stop_the_others(
     assert (tree["done"] / "b-fine").is_dir() and stuck.is_dir()
     [failure] = [e for e in captured if e["event"] == "folder.claim_failed"]
     assert failure["folder"] == "a-readonly" and "Operation not permitted" in failure["error"]
+
+
+def test_state_file_name_taken_by_a_folder(daemon: Daemon, tree: dict[str, Path]) -> None:
+    """A dropped folder holding a *directory* named like our state file never stops the daemon."""
+    odd = tree["inbox"] / "odd"
+    (odd / ".inboxd-job.json").mkdir(parents=True)
+    invoice_pdf(odd / "a.pdf")
+    (tree["inbox"] / "fine").mkdir()
+    invoice_pdf(tree["inbox"] / "fine" / "b.pdf")
+    daemon.drain()
+    daemon.recover()  # a restart's recovery too
+    assert (tree["done"] / "fine").is_dir()
+    assert (tree["processing"] / "odd" / "a.pdf").exists()  # kept, retried later, not lost
+
+
+def test_loose_file_with_a_very_long_name(daemon: Daemon, tree: dict[str, Path]) -> None:
+    """A loose file whose name is near the 255-byte limit is still wrapped and processed."""
+    name = "r" * 240 + ".pdf"
+    invoice_pdf(tree["inbox"] / name)
+    daemon.drain()
+    assert result_of(tree["done"] / name)["total_files"] == 1

@@ -214,3 +214,38 @@ def test_run_refuses_a_missing_schema(clean_supabase: LocalSupabase, tmp_path: P
     assert clean_supabase.service_key not in result.stderr + result.stdout
     wait_for(lambda: subprocess.run([INBOXD, "db", "check"], env=env, capture_output=True,
                                     text=True).returncode == 0, what="schema back")  # fmt: skip
+
+
+def test_delivery_survives_a_local_database_error(
+    sb_settings: Settings, clean_supabase: LocalSupabase, monkeypatch: pytest.MonkeyPatch,
+    captured: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    """One failure of the local outbox database does not end delivery to Supabase for good.
+
+    The failure (a locked or failing SQLite file) is injected once into the outbox read.
+    """
+    from inboxd.daemon import make_store
+    from inboxd.errors import StoreError
+    from inboxd.models import Job
+    from inboxd.store.outbox import Outbox
+
+    real = Outbox.waiting
+    calls = {"n": 0}
+
+    def failing_once(self: Outbox, limit: int = 100) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise StoreError("database is locked")
+        return real(self, limit)
+
+    monkeypatch.setattr(Outbox, "waiting", failing_once)
+    store = make_store(sb_settings)
+    store.replicator.retry_max = 0.2  # type: ignore[attr-defined]
+    store.start()
+    try:
+        job = Job(job_id="6c9a1e2f-0000-4000-8000-000000000042", folder="x")
+        store.upsert(job)
+        wait_for(lambda: remote_row(clean_supabase, job.job_id), what="delivered after error")
+    finally:
+        store.close()
+    assert any(e["event"] == "store.outbox_error" for e in captured)

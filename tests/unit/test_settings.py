@@ -125,3 +125,13 @@ def test_bad_api_settings_are_refused(
     monkeypatch.setenv(env, value)
     with pytest.raises(ConfigError, match=message):
         load_settings(None)
+
+
+def test_key_is_stripped_and_control_characters_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key read from a file with its newline works; a key with control bytes is refused unsaid."""
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "sekrit-key\n")
+    assert load_settings(None).store.supabase_key.get_secret_value() == "sekrit-key"  # type: ignore[union-attr]
+    monkeypatch.setenv("INBOXD_STORE__SUPABASE_KEY", "sek\x01rit")
+    with pytest.raises(ConfigError) as err:
+        load_settings(None)
+    assert "control characters" in err.value.message and "sek" not in err.value.message
