@@ -145,3 +145,17 @@ def test_paid_label_on_a_payable_bill_is_not_paid(tmp_path: Path) -> None:
     assert result.doc_type == "invoice"
     assert {"flag:paid", "flag:payable"} <= set(result.signals)
     assert route(result.doc_type, {}, result.signals, RULES)[0] == Routing.INBOX
+
+
+@pytest.mark.parametrize(
+    ("text", "not_type"),
+    [
+        ("Ledger Cheat Sheet\nSyntax: open an account, record a transaction, assert a "
+         "balance. Example: importing a checking account statement", "bank_statement"),
+        ("PRESS RELEASE - FOR IMMEDIATE RELEASE\nACME and Example sign a supply agreement; "
+         "termination rights and the term of the agreement were not disclosed", "contract"),
+    ],
+)  # fmt: skip
+def test_genres_that_talk_about_money_are_not_the_document(text: str, not_type: str) -> None:
+    """A cheat sheet about statements, or news of an agreement, is not a statement or contract."""
+    assert classify(text, "doc.pdf", RULES).doc_type != not_type
