@@ -100,7 +100,7 @@ def _process(
     if not stat.S_ISREG(st.st_mode):
         raise NotRegularFile()
     if st.st_size <= limits.max_bytes:
-        result["sha256"], head = _hash_and_head(path)
+        result["sha256"], head = hash_and_head(path)
     else:  # hashing gigabytes of a file that extract will refuse anyway is waste
         head = _read_head(path)
     result["kind"] = kind = identify(head, path.name)
@@ -208,7 +208,7 @@ def _needs_ocr(result: dict[str, Any]) -> None:
     )
 
 
-def _hash_and_head(path: Path) -> tuple[str, bytes]:
+def hash_and_head(path: Path) -> tuple[str, bytes]:
     """SHA-256 of the file and its first bytes, in one pass that never follows a symlink."""
     digest = hashlib.sha256()
     head = b""

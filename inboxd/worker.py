@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 import time
 import uuid
@@ -15,15 +14,15 @@ from typing import Any
 
 import structlog
 
-from inboxd.errors import FolderError, InboxdError, StoreError
+from inboxd.errors import DocumentError, FolderError, InboxdError, StoreError
 from inboxd.failpoints import failpoint
 from inboxd.inbox import folders
 from inboxd.inbox.scan import folder_contents
 from inboxd.models import FileInfo, FileResult, Job, JobResult, JobStatus, utcnow
+from inboxd.pipeline import hash_and_head
 from inboxd.store import JobStore
 
 log = structlog.get_logger("inboxd.worker")
-HASH_CHUNK_BYTES = 1024 * 1024
 
 
 class Outcome(StrEnum):
@@ -235,14 +234,11 @@ def _reuse(previous: FileResult | None, path: Path) -> FileResult | None:
     """
     if previous is None or previous.sha256 is None or previous.size != _size(path):
         return None
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as f:
-            while chunk := f.read(HASH_CHUNK_BYTES):
-                digest.update(chunk)
-    except OSError:
+        digest, _head = hash_and_head(path)  # the pipeline's own hashing: same bytes, same sum
+    except DocumentError:
         return None
-    if digest.hexdigest() != previous.sha256:
+    if digest != previous.sha256:
         return None
     log.info("file.reused", path=previous.path)
     return previous
