@@ -183,7 +183,7 @@ class Daemon:
         )
         # Ready once configuration, store (or its outbox) and watch are set up: recovering
         # leftovers and draining the backlog are work, not start-up.
-        self.notifier.ready(self._status())
+        self.notifier.ready(self._status)
         try:
             self.recover()
             while not self.stopping.is_set():
@@ -191,7 +191,7 @@ class Daemon:
                 wait = self.scan()
                 self._check_watch()
                 self.notifier.watchdog()
-                self.notifier.status(self._status())
+                self.notifier.status(self._status)
                 self._wait_for_hint(wait)
         finally:
             self.notifier.stopping()
@@ -214,7 +214,8 @@ class Daemon:
     def _on_progress(self, job: Job) -> None:
         """Each finished file is progress: keeps the watchdog fed during long jobs."""
         self.notifier.watchdog()
-        self.notifier.status(self._status(f"{job.folder} {job.processed_files}/{job.total_files}"))
+        current = f"{job.folder} {job.processed_files}/{job.total_files}"
+        self.notifier.status(lambda: self._status(current))
 
     def stop(self) -> None:
         self.stopping.set()

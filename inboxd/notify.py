@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 
 WATCHDOG_FRACTION = 0.25  # ping four times per watchdog period
 
@@ -37,11 +38,19 @@ class Notifier:
             except OSError:
                 pass  # systemd went away (shutdown): nothing to tell
 
-    def ready(self, status: str) -> None:
-        self._last_status = status
-        self.send("READY=1", f"STATUS={status}")
+    def ready(self, describe: Callable[[], str]) -> None:
+        if self.enabled:
+            self._last_status = describe()
+            self.send("READY=1", f"STATUS={self._last_status}")
 
-    def status(self, status: str) -> None:
+    def status(self, describe: Callable[[], str]) -> None:
+        """Send the status ``describe()`` gives if it changed; outside systemd, not even ask.
+
+        (The daemon calls this for every finished file; its status costs a store query.)
+        """
+        if not self.enabled:
+            return
+        status = describe()
         if status != self._last_status:
             self._last_status = status
             self.send(f"STATUS={status}")
