@@ -113,7 +113,17 @@ class SupabaseStore:
         return [row_to_job(r) for r in rows]  # type: ignore[arg-type]
 
     def check_schema(self) -> None:
-        """Raise ``SchemaMissing`` naming exactly what is missing, or StoreUnavailable."""
+        """Raise ``SchemaMissing`` naming exactly what is missing, or StoreUnavailable.
+
+        One request when all is well (every start runs this); column by column only to
+        name what is missing.
+        """
+        try:
+            self._probe(",".join(SUPABASE_COLUMNS))
+            return
+        except StoreRejected as exc:
+            if not any(code in str(exc) for code in _MISSING_TABLE | _MISSING_COLUMN):
+                raise
         try:
             self._probe("id")
         except StoreRejected as exc:

@@ -169,3 +169,11 @@ class _Err:
 def test_error_classification(code: str | None, transient: bool) -> None:
     """Transport-like failures are retried; refusals that retrying cannot fix are not."""
     assert is_transient(_Err(code)) is transient  # type: ignore[arg-type]
+
+
+def test_schema_check_is_one_request_when_all_is_there(
+    store: SupabaseStore, clean_supabase: LocalSupabase
+) -> None:
+    """Every start checks the schema; with nothing missing that costs a single request."""
+    store.check_schema()
+    assert len(requests_logged(clean_supabase, "GET /rest/v1/inbox_jobs")) == 1
