@@ -169,12 +169,12 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("job_id"), str) else None
 
 
-def job_folders(directory: Path) -> list[Path]:
-    """Visible real folders directly under ``directory``, sorted."""
+def job_folders(directory: Path, hidden: bool = False) -> list[Path]:
+    """Real folders directly under ``directory``, sorted; hidden ones only if asked."""
     return sorted(
         p
         for p in directory.iterdir()
-        if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+        if (hidden or not p.name.startswith(".")) and p.is_dir() and not p.is_symlink()
     )
 
 
@@ -183,10 +183,7 @@ def states(directory: Path, hidden: bool = False) -> list[dict[str, Any]]:
 
     With ``hidden``, staging folders (an HTTP upload being written) count too.
     """
-    found = [p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()]
-    if not hidden:
-        found = [p for p in found if not p.name.startswith(".")]
-    return [s for s in map(read_state, sorted(found)) if s is not None]
+    return [s for s in map(read_state, job_folders(directory, hidden)) if s is not None]
 
 
 def find_job_folder(directory: Path, job_id: str, name: str | None = None) -> Path | None:
