@@ -182,7 +182,10 @@ def extract_fields(text: str, doc_type: str) -> dict[str, Any]:
         fields["period_start"], fields["period_end"] = period
     if doc_type in COMMERCIAL_TYPES:
         fields.update(find_amounts(text))
-    if "currency" not in fields and (code := main_currency(text)):
+    # The text's most frequent currency says something only about a document that is about
+    # money; on a tax form or a letter it is noise (a glyph read as "€" made an IRS form EUR).
+    money = doc_type in COMMERCIAL_TYPES | STATEMENT_TYPES | {"payslip"}
+    if money and "currency" not in fields and (code := main_currency(text)):
         fields["currency"] = field(code, f"most frequent currency: {code}")
     return fields
 

@@ -235,3 +235,13 @@ def test_statement_account_from_iban_is_masked() -> None:
     fields = extract_fields("Kontoauszug\nIBAN DE89 3704 0044 0532 0130 00", "bank_statement")
     assert fields["account_number"]["value"].endswith("3000")
     assert "3704" not in fields["account_number"]["value"] + fields["account_number"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "currency"), [("tax_document", None), ("letter", None), ("invoice", "EUR")]
+)
+def test_currency_alone_only_for_documents_about_money(doc_type: str, currency: str | None) -> None:
+    """A stray currency sign gives a currency to an invoice, not to a tax form or a letter."""
+    text = "€ If a profit, enter on line 12\n€ Attach the schedule\nSee instructions"
+    found = extract_fields(text, doc_type).get("currency")
+    assert (found and found["value"]) == currency
